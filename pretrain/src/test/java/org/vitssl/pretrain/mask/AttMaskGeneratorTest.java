@@ -100,23 +100,23 @@ class AttMaskGeneratorTest {
         // the reveal count uses a second, independent draw: with var > 0 it varies while n_mask is fixed per batch
         AttMaskGenerator varied = new AttMaskGenerator(AttMaskGenerator.Mode.HINT,
                 new MaskRatioSampler(new double[] {0.3}, new double[] {0.2}, 0), 1.0, 0.1);
+        int differs = 0;
         for (int rep = 0; rep < 200; rep++) {
             boolean[][] v = varied.generate(s, 0, rng);
-            int top = 19;
+            int batchRevealed = -1, batchMask = -1;
             for (int b = 0; b < s.length; b++) {
                 int[] order = ScoreRanking.descending(s[b]);
-                int hidden = 0;
-                for (int i = 0; i < top; i++) if (v[b][order[i]]) hidden++;
-                int nMaskTop = Math.min(top, countPrefix(v[b], order));
-                assertTrue(hidden <= nMaskTop);
+                int revealed = 0;
+                for (int i = 0; i < 19; i++) if (!v[b][order[i]]) revealed++;
+                int nMask = PatchMasks.count(v[b]) + revealed;     // n_mask >= 19 for r >= 0.1
+                assertTrue(revealed >= 1 && revealed <= 9, "int(196*0.1*r') with r' in [0.1, 0.5): " + revealed);
+                if (b == 0) { batchRevealed = revealed; batchMask = nMask; }
+                assertEquals(batchRevealed, revealed, "r' is drawn once per batch");
+                assertEquals(batchMask, nMask, "r is drawn once per batch");
             }
+            if (batchRevealed != (int) (196 * (0.1 * (batchMask / 196.0)))) differs++;
         }
-    }
-
-    private static int countPrefix(boolean[] m, int[] order) {
-        int last = -1;
-        for (int i = 0; i < order.length; i++) if (m[order[i]]) last = i;
-        return last + 1;
+        assertTrue(differs > 100, "the reveal count does not follow the masking ratio: " + differs);
     }
 
     @Test

@@ -23,7 +23,7 @@ import java.util.SplittableRandom;
  * Ties: {@link ScoreRanking} (lower patch index first). The per-row probability is drawn for each of
  * the 2B rows independently, so both views of one image are treated independently.
  */
-public final class AttMaskGenerator {
+public final class AttMaskGenerator implements MaskStrategy {
     public enum Mode {
         HIGH, LOW, HINT;
 
@@ -85,6 +85,37 @@ public final class AttMaskGenerator {
         }
         PatchMasks.applyMaskingProb(out, maskingProb, rng);
         return out;
+    }
+
+    /** The last block: {depth - 1}. */
+    @Override
+    public java.util.SortedSet<Integer> attentionLayers(int depth) {
+        if (depth < 1) throw new IllegalArgumentException("AttMask needs the ViT depth, got " + depth);
+        return new java.util.TreeSet<>(java.util.List.of(depth - 1));
+    }
+
+    @Override
+    public boolean needsAttention() { return true; }
+
+    @Override
+    public float[][] scores(MaskInput in) {
+        NDArray a = in.attentionByLayer().get(in.depth() - 1);
+        if (a == null) throw new IllegalArgumentException("AttMask: the last layer's attention (layer " + (in.depth() - 1) + ") was not provided");
+        float[][] s = AttentionScores.toRows(AttentionScores.raw(a));
+        checkGrid(s, in);
+        return s;
+    }
+
+    @Override
+    public boolean[][] generate(MaskInput in, SplittableRandom rng) {
+        return generate(scores(in), in.epoch(), rng);
+    }
+
+    static void checkGrid(float[][] s, MaskInput in) {
+        if (s.length != in.rows() || (s.length > 0 && s[0].length != in.h() * in.w())) {
+            throw new IllegalArgumentException("attention gives " + s.length + " rows of " + (s.length > 0 ? s[0].length : 0)
+                    + " patches, expected " + in.rows() + " rows of " + in.h() + "x" + in.w());
+        }
     }
 
     public Mode mode() { return mode; }

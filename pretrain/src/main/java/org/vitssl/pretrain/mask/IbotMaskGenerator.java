@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
  * probability: with {@code keepProb} &lt; 1 each row keeps its mask only when u &lt; keepProb, u ~ U[0,1)
  * (iBOT itself has no such step: keepProb = 1, where no u is drawn).
  */
-public final class IbotMaskGenerator {
+public final class IbotMaskGenerator implements MaskStrategy {
     private final ShapeMaskGenerator shape;
     private final MaskRatioSampler ratio;
     private final double keepProb;
@@ -29,6 +29,11 @@ public final class IbotMaskGenerator {
         }
         PatchMasks.applyMaskingProb(out, keepProb, rng);
         return out;
+    }
+
+    @Override
+    public boolean[][] generate(MaskInput in, SplittableRandom rng) {
+        return generate(in.rows(), in.h(), in.w(), in.epoch(), rng);
     }
 
     public ShapeMaskGenerator shape() { return shape; }

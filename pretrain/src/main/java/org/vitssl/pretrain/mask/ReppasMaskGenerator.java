@@ -20,7 +20,7 @@ import java.util.TreeSet;
  *
  * With a single score (the contrastive script) both views use it. The loader's block masks are not used.
  */
-public final class ReppasMaskGenerator {
+public final class ReppasMaskGenerator implements MaskStrategy {
     private final List<ReppasScore> perView;
     private final double ratioLo;
     private final double ratioHi;
@@ -41,6 +41,27 @@ public final class ReppasMaskGenerator {
     /** The attention layers the teacher forward must return for a ViT of {@code depth} blocks. */
     public TreeSet<Integer> requiredLayers(int depth) {
         return ReppasScore.union(perView, depth);
+    }
+
+    @Override
+    public java.util.SortedSet<Integer> attentionLayers(int depth) {
+        return requiredLayers(depth);
+    }
+
+    @Override
+    public boolean needsAttention() { return true; }
+
+    /** Scores of the 2 global views (rows crop-major), each view's own method. */
+    @Override
+    public float[][] scores(MaskInput in) {
+        float[][] s = scoreRows(in.attentionByLayer(), in.depth(), 2);
+        AttMaskGenerator.checkGrid(s, in);
+        return s;
+    }
+
+    @Override
+    public boolean[][] generate(MaskInput in, SplittableRandom rng) {
+        return generate(scores(in), rng);
     }
 
     /** The score of view {@code q} (its method applied to all rows, then the rows of that view). */

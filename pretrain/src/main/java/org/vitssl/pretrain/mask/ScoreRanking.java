@@ -29,7 +29,8 @@ public final class ScoreRanking {
         Comparator<Integer> byScore = (a, b) -> {
             float x = Float.isNaN(s[a]) ? Float.NEGATIVE_INFINITY : s[a];
             float y = Float.isNaN(s[b]) ? Float.NEGATIVE_INFINITY : s[b];
-            return desc ? Float.compare(y, x) : Float.compare(x, y);
+            if (x == y) return 0;                                   // also -0.0 == 0.0
+            return desc ? (x > y ? -1 : 1) : (x < y ? -1 : 1);
         };
         Arrays.sort(idx, byScore);   // TimSort is stable: equal scores keep index order
         int[] out = new int[s.length];

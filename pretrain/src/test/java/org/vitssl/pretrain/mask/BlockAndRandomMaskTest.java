@@ -43,6 +43,14 @@ class BlockAndRandomMaskTest {
                         assertTrue(h < gh && w < gw, "block " + Arrays.toString(b) + " must be strictly smaller than the grid");
                         assertTrue(h >= 1 && w >= 1);
                         assertTrue(top >= 0 && left >= 0 && top + h <= gh && left + w <= gw, "block inside the grid");
+                        // h = round(sqrt(area*a)), w = round(sqrt(area/a)) for some a in [0.3, 1/0.3] and area between lo and remaining
+                        double remaining = target - masked;
+                        int lo = g.minArea(gh, gw);
+                        double aMin = (h - 0.5) / (w + 0.5), aMax = w > 0.5 ? (h + 0.5) / (w - 0.5) : Double.MAX_VALUE;
+                        assertTrue(aMax >= 0.3 - 1e-12 && aMin <= 1 / 0.3 + 1e-12, "aspect of " + Arrays.toString(b));
+                        double areaMin = (h - 0.5) * (w - 0.5), areaMax = (h + 0.5) * (w + 0.5);
+                        assertTrue(areaMax >= Math.min(lo, remaining) - 1e-9 && areaMin <= Math.max(lo, remaining) + 1e-9,
+                                "area of " + Arrays.toString(b) + " vs [" + lo + ", " + remaining + "]");
                         int fresh = 0;
                         for (int i = top; i < top + h; i++) {
                             for (int j = left; j < left + w; j++) {
@@ -143,5 +151,13 @@ class BlockAndRandomMaskTest {
         for (boolean[] m : new IbotMaskGenerator(new BlockMaskGenerator(), MaskRatioSampler.fixed(0.3), 0.0).generate(20, 14, 14, 0, rng)) {
             assertEquals(0, PatchMasks.count(m));
         }
+    }
+
+    @Test
+    void stepRandomIsReproduciblePerStep() {
+        BlockMaskGenerator g = new BlockMaskGenerator();
+        assertArrayEquals(g.mask(14, 14, 0.4, StepRandom.forStep(42, 1000)), g.mask(14, 14, 0.4, StepRandom.forStep(42, 1000)));
+        assertNotEquals(StepRandom.forStep(42, 1000).nextLong(), StepRandom.forStep(42, 1001).nextLong());
+        assertNotEquals(StepRandom.forStep(42, 1000).nextLong(), StepRandom.forStep(43, 1000).nextLong());
     }
 }

@@ -127,4 +127,22 @@ class ConfigFactoriesTest {
             assertArrayEquals(AttentionScores.toRows(AttentionScores.power(att, 0.5, false))[2], scores[2]);
         }
     }
+
+    @Test
+    void everyLossAndMaskKeyIsDocumented() throws Exception {
+        java.util.Enumeration<java.net.URL> urls = getClass().getClassLoader().getResources("reference.conf");
+        int checked = 0;
+        while (urls.hasMoreElements()) {
+            java.net.URL u = urls.nextElement();
+            Config ref = com.typesafe.config.ConfigFactory.parseURL(u);
+            for (String section : List.of("vitssl.loss", "vitssl.mask")) {
+                if (!ref.hasPath(section)) continue;
+                for (Map.Entry<String, com.typesafe.config.ConfigValue> e : ref.getConfig(section).entrySet()) {
+                    assertFalse(e.getValue().origin().comments().isEmpty(), section + "." + e.getKey() + " has no comment in " + u);
+                    checked++;
+                }
+            }
+        }
+        assertTrue(checked > 40, "found the loss and mask sections: " + checked);
+    }
 }

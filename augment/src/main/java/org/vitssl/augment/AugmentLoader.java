@@ -9,9 +9,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.NoSuchElementException;
-import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -39,8 +37,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * </ul>
  */
 public final class AugmentLoader implements java.util.Iterator<MultiCropBatch>, AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(AugmentLoader.class.getName());
-    private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
 
     private final List<ImageRecord> order;
     private final MultiCropTransform transform;
@@ -155,9 +151,7 @@ public final class AugmentLoader implements java.util.Iterator<MultiCropBatch>, 
                 img = OpenCv.decode(rec.bytes());
             } catch (RuntimeException e) {
                 skipped.incrementAndGet();
-                if (LOGGED.add(rec.imageId())) {
-                    LOG.log(System.Logger.Level.WARNING, "skipping corrupt image " + rec.imageId() + ": " + e.getMessage());
-                }
+                CorruptImages.logOnce(rec.imageId(), e);
                 continue;
             }
             long imageSeed = ViewSeeds.imageSeed(seed, epoch, rec.imageId());

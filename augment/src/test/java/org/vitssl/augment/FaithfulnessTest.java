@@ -64,6 +64,9 @@ class FaithfulnessTest {
     }
 
     static Rgb8 input(String name) {
+        if (manifest == null) {
+            try { load(); } catch (Exception e) { throw new IllegalStateException(e); }
+        }
         Config in = manifest.getConfig("inputs").getConfig(name);
         return new Rgb8(in.getInt("w"), in.getInt("h"), read(in.getString("file")));
     }

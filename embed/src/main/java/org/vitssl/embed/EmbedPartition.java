@@ -2,9 +2,6 @@ package org.vitssl.embed;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
@@ -14,9 +11,6 @@ import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.vitssl.augment.transform.EvalTransform;
-import org.vitssl.augment.transform.OpenCv;
-import org.vitssl.augment.transform.Rgb8;
-import org.vitssl.pretrain.model.ViTOutput;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -46,14 +40,16 @@ final class EmbedPartition implements MapPartitionsFunction<Row, Row> {
         ExecutorModels.Entry model = ExecutorModels.acquire(s.checkpoint(), s.backbone(), s.numHeads(), device, hadoop);
         TaskContext tc = TaskContext.get();
         if (tc != null) tc.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> ExecutorModels.release(model));
-        EvalTransform tf = new EvalTransform(s.evalResize(), s.evalCrop(), s.evalIdentityAtSize(), s.mean(), s.std());
+        BatchEmbedder embedder = new BatchEmbedder(model.loaded.model(), model.manager,
+                new EvalTransform(s.evalResize(), s.evalCrop(), s.evalIdentityAtSize(), s.mean(), s.std()),
+                s.feature(), s.nLastBlocks());
         return new Iterator<>() {
             private Iterator<Row> batch = java.util.Collections.emptyIterator();
 
             @Override public boolean hasNext() {
                 if (batch.hasNext()) return true;
                 if (!rows.hasNext()) return false;
-                batch = nextBatch(rows, model, tf).iterator();
+                batch = nextBatch(rows, embedder).iterator();
                 return batch.hasNext();
             }
 
@@ -64,41 +60,19 @@ final class EmbedPartition implements MapPartitionsFunction<Row, Row> {
         };
     }
 
-    private List<Row> nextBatch(Iterator<Row> rows, ExecutorModels.Entry model, EvalTransform tf) {
+    private List<Row> nextBatch(Iterator<Row> rows, BatchEmbedder embedder) {
         List<String> ids = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
-        int size = tf.cropSize();
-        int per = 3 * size * size;
-        float[] pixels = new float[s.batchSize() * per];
+        List<byte[]> bytes = new ArrayList<>();
         while (rows.hasNext() && ids.size() < s.batchSize()) {
             Row r = rows.next();
-            String id = r.getString(0);
-            Rgb8 img;
-            try {
-                img = OpenCv.decode((byte[]) r.get(2));
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException("image " + id + " cannot be decoded: " + e.getMessage(), e);
-            }
-            float[] chw = tf.toTensor(img);
-            System.arraycopy(chw, 0, pixels, ids.size() * per, per);
-            ids.add(id);
+            ids.add(r.getString(0));
             labels.add(r.isNullAt(1) ? -1 : r.getInt(1));
+            bytes.add((byte[]) r.get(2));
         }
-        int b = ids.size();
-        float[][] feats = new float[b][];
-        try (NDManager m = model.manager.newSubManager()) {
-            NDArray x = m.create(java.nio.FloatBuffer.wrap(pixels, 0, b * per), new Shape(b, 3, size, size));
-            ViTOutput out = model.loaded.model().forward(null, x, null, false, new int[0],
-                    s.feature().lastBlocksNeeded(s.nLastBlocks()));
-            NDArray f = s.feature().extract(out);
-            long dim = f.getShape().get(1);
-            float[] flat = f.toFloatArray();
-            for (int i = 0; i < b; i++) {
-                feats[i] = java.util.Arrays.copyOfRange(flat, (int) (i * dim), (int) ((i + 1) * dim));
-            }
-        }
-        List<Row> out = new ArrayList<>(b);
-        for (int i = 0; i < b; i++) out.add(RowFactory.create(ids.get(i), labels.get(i), feats[i], checkpointId));
+        float[][] feats = embedder.embed(bytes, ids);
+        List<Row> out = new ArrayList<>(ids.size());
+        for (int i = 0; i < ids.size(); i++) out.add(RowFactory.create(ids.get(i), labels.get(i), feats[i], checkpointId));
         return out;
     }
 

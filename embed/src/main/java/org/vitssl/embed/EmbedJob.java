@@ -107,8 +107,9 @@ public final class EmbedJob implements VitsslJob {
             Dataset<Row> images = spark.read().parquet(s.images()).select("image_id", "label", "bytes");
             if (s.partitions() > 0) images = images.repartition(s.partitions());
             Dataset<Row> emb = images.mapPartitions(new EmbedPartition(s, probe.id()), RowEncoder.encoderFor(SCHEMA));
-            emb.write().parquet(out.tempPath() + "/data");
-            long rows = spark.read().parquet(out.tempPath() + "/data").count();
+            // The Parquet parts sit at the top of the output (Spark skips the _-prefixed side files).
+            emb.write().mode(org.apache.spark.sql.SaveMode.Overwrite).parquet(out.tempPath());
+            long rows = spark.read().parquet(out.tempPath()).count();
             desc.put("rows", rows);
             desc.put("written_at", Instant.now().toString());
             HadoopFiles.writeString(out.tempPath() + "/" + DESCRIPTION, Json.render(desc, true), hadoop);
@@ -119,11 +120,6 @@ public final class EmbedJob implements VitsslJob {
             out.abort();
             throw e;
         }
-    }
-
-    /** The embeddings of a committed output (its data directory). */
-    public static String dataPath(String output) {
-        return output.replaceAll("/+$", "") + "/data";
     }
 
     private static boolean sameWork(String json, Map<String, Object> want) {

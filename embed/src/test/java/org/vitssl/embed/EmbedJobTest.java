@@ -82,7 +82,7 @@ class EmbedJobTest {
 
     static Map<String, float[]> read(String output) {
         Map<String, float[]> m = new HashMap<>();
-        for (Row r : spark.read().parquet(EmbedJob.dataPath(output)).collectAsList()) {
+        for (Row r : spark.read().parquet(output).collectAsList()) {
             List<Float> l = r.getList(r.fieldIndex("features"));
             float[] f = new float[l.size()];
             for (int i = 0; i < f.length; i++) f[i] = l.get(i);
@@ -141,7 +141,7 @@ class EmbedJobTest {
         float[] student = read(out).get("img0.png");
         List<Double> teacher = expected.getDoubleList("\"img0.png\".cls");
         assertTrue(Math.abs(student[0] - teacher.get(0)) > 1e-3);
-        assertEquals(r.checkpointId(), spark.read().parquet(EmbedJob.dataPath(out)).first().getString(3));
+        assertEquals(r.checkpointId(), spark.read().parquet(out).first().getString(3));
     }
 
     @Test

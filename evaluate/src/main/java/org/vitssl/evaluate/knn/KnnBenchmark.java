@@ -51,10 +51,7 @@ public final class KnnBenchmark implements Benchmark {
         int dim = ConfigChecks.positiveInt(config, S + ".dim");
         int bankRows = scale ? 1_280_000 : ConfigChecks.positiveInt(config, S + ".bank-rows");
         int queries = scale ? 50_000 : ConfigChecks.positiveInt(config, S + ".queries");
-        for (String s : args) {
-            if (s.startsWith("queries=")) queries = Integer.parseInt(s.substring(8));
-            if (s.startsWith("bank-rows=")) bankRows = Integer.parseInt(s.substring(10));
-        }
+        if (scale && a.contains("scale-queries-5k")) queries = 5_000;
         int classes = ConfigChecks.positiveInt(config, S + ".classes");
         int k = ConfigChecks.positiveInt(config, S + ".k");
         long seed = config.getLong(S + ".seed");
@@ -81,19 +78,24 @@ public final class KnnBenchmark implements Benchmark {
         int[] dinoKs = {10, 20, 100, k};
         dinoKs = Arrays.stream(dinoKs).filter(x -> x <= k).sorted().distinct().toArray();
 
-        TextTable main = new TextTable("run", "bank", "queries", "partitions", "seconds", "GFLOP/s", "% of peak", "top1 k=" + k);
+        String backend = ks.search.backend;
+        TextTable main = new TextTable("run", "backend", "bank", "queries", "partitions", "seconds", "GFLOP/s", "% of peak", "top1 k=" + k);
         List<double[]> pyRuns = new ArrayList<>();
-        double[] r = timeRun(spark, ks, bankRows, queries, dim, classes, dinoKs, parts, threads, seed, out);
-        main.row("main", bankRows, queries, parts, fmt(r[0]), fmt(r[1]), fmt(100 * r[1] / peak), fmt(r[2]));
+        double[] r = timeRun(spark, ks, backend, bankRows, queries, dim, classes, dinoKs, parts, threads, seed, out);
+        main.row("main", KnnSearch.resolveBackend(ks.search), bankRows, queries, parts, fmt(r[0]), fmt(r[1]), fmt(100 * r[1] / peak), fmt(r[2]));
         pyRuns.add(new double[] {bankRows, queries, r[0]});
         if (!scale) {
+            for (String be : new String[] {"blas", "torch"}) {
+                double[] x = timeRun(spark, ks, be, bankRows, sweepQueries, dim, classes, dinoKs, parts, threads, seed, out);
+                main.row("backend", be, bankRows, sweepQueries, parts, fmt(x[0]), fmt(x[1]), fmt(100 * x[1] / peak), fmt(x[2]));
+            }
             for (int n : bankSweep) {
-                double[] x = timeRun(spark, ks, n, sweepQueries, dim, classes, dinoKs, parts, threads, seed, out);
-                main.row("bank size", n, sweepQueries, parts, fmt(x[0]), fmt(x[1]), fmt(100 * x[1] / peak), fmt(x[2]));
+                double[] x = timeRun(spark, ks, backend, n, sweepQueries, dim, classes, dinoKs, parts, threads, seed, out);
+                main.row("bank size", KnnSearch.resolveBackend(ks.search), n, sweepQueries, parts, fmt(x[0]), fmt(x[1]), fmt(100 * x[1] / peak), fmt(x[2]));
             }
             for (int p : partSweep) {
-                double[] x = timeRun(spark, ks, bankRows, sweepQueries, dim, classes, dinoKs, p, threads, seed, out);
-                main.row("partitions", bankRows, sweepQueries, p, fmt(x[0]), fmt(x[1]), fmt(100 * x[1] / peak), fmt(x[2]));
+                double[] x = timeRun(spark, ks, backend, bankRows, sweepQueries, dim, classes, dinoKs, p, threads, seed, out);
+                main.row("partitions", KnnSearch.resolveBackend(ks.search), bankRows, sweepQueries, p, fmt(x[0]), fmt(x[1]), fmt(100 * x[1] / peak), fmt(x[2]));
             }
         }
         out.println("exact distributed k-NN (search + vote for k in " + Arrays.toString(dinoKs) + "), Spark "
@@ -117,7 +119,7 @@ public final class KnnBenchmark implements Benchmark {
     }
 
     /** Runs the evaluation once on cached synthetic data; returns {seconds, GFLOP/s, top1 at max k}. */
-    static double[] timeRun(SparkSession spark, KnnSettings ks, int bankRows, int queries, int dim, int classes,
+    static double[] timeRun(SparkSession spark, KnnSettings ks, String backend, int bankRows, int queries, int dim, int classes,
                             int[] kList, int parts, int threads, long seed, PrintStream out) {
         Dataset<Row> bank = synthetic(spark, bankRows, dim, classes, seed, parts, "b").cache();
         bank.count();
@@ -125,14 +127,21 @@ public final class KnnBenchmark implements Benchmark {
         KnnEvaluation.TestSet test = new KnnEvaluation.TestSet(EmbeddingsTable.collect(q, true, "queries"));
         int torchThreads = Math.max(1, threads / Math.min(parts, threads));
         KnnSearch.Options o = new KnnSearch.Options(kList[kList.length - 1], ks.search.queryBlockRows, ks.search.shardRows,
-                0, torchThreads, ks.search.device);
+                0, torchThreads, ks.search.device, backend);
+        KnnSearch.profile(true);
         long t0 = System.nanoTime();
         KnnEvaluation.Result r = KnnEvaluation.run(bank, test, kList, 0.07, o, false, "synthetic bank");
         double sec = (System.nanoTime() - t0) / 1e9;
+        KnnSearch.profile(false);
         bank.unpersist(true);
         double gflop = 2.0 * bankRows * (double) queries * dim / 1e9;
-        out.printf(Locale.ROOT, "  bank %d x queries %d, %d partitions: %.2f s (%.1f GFLOP/s)%n", bankRows, queries, parts,
-                sec, gflop / sec);
+        StringBuilder split = new StringBuilder();
+        for (int i = 0; i < KnnSearch.PROFILE.length; i++) {
+            split.append(String.format(Locale.ROOT, "%s%s %.2f s", i == 0 ? "" : ", ", KnnSearch.PROFILE_NAMES[i],
+                    KnnSearch.PROFILE[i].sum() / 1e9));
+        }
+        out.printf(Locale.ROOT, "  bank %d x queries %d, %d partitions, backend %s: %.2f s (%.1f GFLOP/s); task time split: %s%n",
+                bankRows, queries, parts, KnnSearch.resolveBackend(o), sec, gflop / sec, split);
         return new double[] {sec, gflop / sec, r.top1(kList.length - 1)};
     }
 

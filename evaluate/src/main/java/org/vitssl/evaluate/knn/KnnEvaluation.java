@@ -75,8 +75,7 @@ public final class KnnEvaluation {
     public static Result run(Dataset<Row> bank, TestSet test, int[] ks, double temperature, KnnSearch.Options o,
                              boolean predictions, String bankName) {
         int kMax = Arrays.stream(ks).max().orElseThrow();
-        KnnSearch.Options so = new KnnSearch.Options(kMax, o.queryBlockRows, o.shardRows, o.bankPartitions,
-                o.torchThreads, o.device);
+        KnnSearch.Options so = o.withK(kMax);
         JavaPairRDD<Integer, TopKBlock> blocks = KnnSearch.search(bank, test.queries, so, bankName);
         if (predictions) blocks = blocks.persist(StorageLevel.MEMORY_AND_DISK());
         int[] labels = test.labels;

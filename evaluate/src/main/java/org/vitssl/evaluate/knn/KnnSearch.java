@@ -18,6 +18,7 @@ import scala.Tuple2;
 import java.io.Serializable;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 
@@ -41,6 +42,21 @@ import java.util.List;
  * Partial lists of all shards merge by query block ({@link TopKBlock#merge}).
  */
 public final class KnnSearch {
+    /** Time split of the task-side work (nanoseconds), collected when {@code -Dvitssl.knn.profile=true} or {@link #profile}
+     *  in local mode (the benchmark prints it): copy-in, matmul, topK, threshold count, rescoring. */
+    public static final java.util.concurrent.atomic.LongAdder[] PROFILE = {
+        new java.util.concurrent.atomic.LongAdder(), new java.util.concurrent.atomic.LongAdder(),
+        new java.util.concurrent.atomic.LongAdder(), new java.util.concurrent.atomic.LongAdder(),
+        new java.util.concurrent.atomic.LongAdder()};
+    public static final String[] PROFILE_NAMES = {"copy bank chunk in", "matmul", "topK", "threshold count", "rescore + merge"};
+    static volatile boolean PROFILING = Boolean.getBoolean("vitssl.knn.profile");
+
+    /** Turns the time split on or off (local mode only: the counters live in this JVM). */
+    public static void profile(boolean on) {
+        if (on) for (java.util.concurrent.atomic.LongAdder a : PROFILE) a.reset();
+        PROFILING = on;
+    }
+
     private KnnSearch() {}
 
     /** Search parameters (from {@code vitssl.knn} or the MLlib Params). */
@@ -52,8 +68,15 @@ public final class KnnSearch {
         public final int bankPartitions;
         public final int torchThreads;
         public final String device;
+        /** auto (native BLAS when netlib loaded one, else libtorch), blas or torch. */
+        public final String backend;
 
         public Options(int k, int queryBlockRows, int shardRows, int bankPartitions, int torchThreads, String device) {
+            this(k, queryBlockRows, shardRows, bankPartitions, torchThreads, device, "auto");
+        }
+
+        public Options(int k, int queryBlockRows, int shardRows, int bankPartitions, int torchThreads, String device,
+                       String backend) {
             if (k < 1) throw new IllegalArgumentException("k must be >= 1, got " + k);
             if (queryBlockRows < 1) throw new IllegalArgumentException("query block rows must be >= 1");
             if (shardRows < 1) throw new IllegalArgumentException("shard rows must be >= 1");
@@ -63,6 +86,32 @@ public final class KnnSearch {
             this.bankPartitions = bankPartitions;
             this.torchThreads = torchThreads;
             this.device = device;
+            this.backend = backend;
+        }
+
+        /** The same options with another k. */
+        public Options withK(int newK) {
+            return new Options(newK, queryBlockRows, shardRows, bankPartitions, torchThreads, device, backend);
+        }
+    }
+
+    /** Whether MLlib's netlib BLAS is a native library here (JNIBLAS, e.g. OpenBLAS), not its Java fallback. */
+    public static boolean nativeBlas() {
+        try {
+            return dev.ludovic.netlib.blas.BLAS.getInstance() instanceof dev.ludovic.netlib.blas.NativeBLAS;
+        } catch (Throwable t) {
+            return false;
+        }
+    }
+
+    /** The backend {@code o} resolves to on this machine: "blas" or "torch". */
+    public static String resolveBackend(Options o) {
+        switch (o.backend == null ? "auto" : o.backend) {
+            case "blas": return "blas";
+            case "torch": return "torch";
+            default:
+                if ("gpu".equals(o.device)) return "torch";
+                return nativeBlas() ? "blas" : "torch";
         }
     }
 
@@ -152,13 +201,22 @@ public final class KnnSearch {
         private final Options o;
         private final NDManager base;
         private final double eps;
+        private final boolean blas;
+        private float[] simBuf;
+        private float[] heap;
+        private long[] cand = new long[1024];
         final TopKBlock[] blocks;
 
         ShardScorer(Queries q, Options o) {
             this.q = q;
             this.o = o;
-            this.base = NDManager.newBaseManager(device(o.device), "PyTorch");
-            if (o.torchThreads > 0) ai.djl.pytorch.jni.JniUtils.setNumThreads(o.torchThreads);
+            this.blas = "blas".equals(resolveBackend(o));
+            if (blas) {
+                this.base = null;
+            } else {
+                this.base = NDManager.newBaseManager(device(o.device), "PyTorch");
+                if (o.torchThreads > 0) ai.djl.pytorch.jni.JniUtils.setNumThreads(o.torchThreads);
+            }
             this.eps = KnnMath.gemmErrorBound(q.d);
             int nb = q.blocks(o.queryBlockRows);
             blocks = new TopKBlock[nb];
@@ -170,9 +228,15 @@ public final class KnnSearch {
 
         /** Scores {@code rows} normalised bank rows against every query block. */
         void score(float[] chunk, String[] ids, int[] labels, int rows) {
+            if (blas) {
+                for (TopKBlock blk : blocks) scoreBlockBlas(blk, chunk, ids, labels, rows);
+                return;
+            }
             int d = q.d;
             try (NDManager m = base.newSubManager()) {
+                long t0 = PROFILING ? System.nanoTime() : 0;
                 NDArray bankT = m.create(FloatBuffer.wrap(chunk, 0, rows * d).slice(), new Shape(rows, d)).transpose();
+                if (PROFILING) PROFILE[0].add(System.nanoTime() - t0);
                 for (TopKBlock blk : blocks) {
                     try (NDManager bm = m.newSubManager()) {
                         scoreBlock(bm, bankT, blk, chunk, ids, labels, rows);
@@ -185,10 +249,13 @@ public final class KnnSearch {
                                 int rows) {
             int d = q.d, b = blk.queries;
             NDArray qa = bm.create(FloatBuffer.wrap(q.data, blk.firstQuery * d, b * d).slice(), new Shape(b, d));
+            long t0 = PROFILING ? System.nanoTime() : 0;
             NDArray sims = qa.matMul(bankT);
+            long t1 = PROFILING ? System.nanoTime() : 0;
             int kk = Math.min(o.k, rows);
             NDList tk = sims.topK(kk, 1, true, true);
             float[] vals = tk.get(0).toFloatArray();
+            long t2 = PROFILING ? System.nanoTime() : 0;
             float[] thr = new float[b];
             for (int i = 0; i < b; i++) {
                 double t = vals[i * kk + kk - 1] - 2 * eps;
@@ -205,6 +272,7 @@ public final class KnnSearch {
                 kUsed = need;
             }
             long[] idx = tk.get(1).toType(ai.djl.ndarray.types.DataType.INT64, false).toLongArray();
+            long t3 = PROFILING ? System.nanoTime() : 0;
             for (int i = 0; i < b; i++) {
                 int qRow = (blk.firstQuery + i) * d;
                 for (int j = 0; j < cnt[i]; j++) {
@@ -213,11 +281,103 @@ public final class KnnSearch {
                     blk.offer(i, s, ids[r], labels[r]);
                 }
             }
+            if (PROFILING) {
+                long t4 = System.nanoTime();
+                PROFILE[1].add(t1 - t0);
+                PROFILE[2].add(t2 - t1);
+                PROFILE[3].add(t3 - t2);
+                PROFILE[4].add(t4 - t3);
+            }
+        }
+
+        /**
+         * The same as {@link #scoreBlock} with netlib's sgemm and a selection in Java: S (block x rows,
+         * row-major) = Q_block . chunk^T, then per query the kk-th largest float score (a min-heap of
+         * kk), then every entry at or above the threshold is rescored and offered.
+         */
+        private void scoreBlockBlas(TopKBlock blk, float[] chunk, String[] ids, int[] labels, int rows) {
+            int d = q.d, b = blk.queries;
+            if (simBuf == null || simBuf.length < b * rows) simBuf = new float[Math.max(b, 1) * Math.max(rows, 1)];
+            float[] sims = simBuf;
+            long t0 = PROFILING ? System.nanoTime() : 0;
+            dev.ludovic.netlib.blas.BLAS.getInstance().sgemm("T", "N", rows, b, d, 1f, chunk, 0, d,
+                    q.data, blk.firstQuery * d, d, 0f, sims, 0, rows);
+            long t1 = PROFILING ? System.nanoTime() : 0;
+            int kk = Math.min(o.k, rows);
+            if (heap == null || heap.length < kk) heap = new float[kk];
+            long sel = 0;
+            for (int i = 0; i < b; i++) {
+                long s0 = PROFILING ? System.nanoTime() : 0;
+                int base = i * rows;
+                double t = kthLargest(sims, base, rows, kk, heap) - 2 * eps;
+                if (blk.full(i)) t = Math.max(t, blk.kth(i) - eps);
+                float thr = Math.nextDown((float) t);
+                if (PROFILING) sel += System.nanoTime() - s0;
+                int qRow = (blk.firstQuery + i) * d;
+                // candidates as (order-preserving float bits, row) keys, best first after the sort, so
+                // that offers mostly append and the rest is cut off as soon as it cannot enter
+                int nc = 0;
+                for (int r = 0; r < rows; r++) {
+                    float g = sims[base + r];
+                    if (g >= thr) {
+                        if (nc == cand.length) cand = Arrays.copyOf(cand, 2 * nc);
+                        cand[nc++] = ((long) sortableBits(g) << 32) | r;
+                    }
+                }
+                Arrays.sort(cand, 0, nc);
+                for (int c = nc - 1; c >= 0; c--) {
+                    int r = (int) cand[c];
+                    float g = sims[base + r];
+                    if (blk.full(i) && g < blk.kth(i) - eps) break;
+                    blk.offer(i, KnnMath.dot(q.data, qRow, chunk, r * d, d), ids[r], labels[r]);
+                }
+            }
+            if (PROFILING) {
+                long t2 = System.nanoTime();
+                PROFILE[1].add(t1 - t0);
+                PROFILE[2].add(sel);
+                PROFILE[4].add(t2 - t1 - sel);
+            }
         }
 
         @Override public void close() {
-            base.close();
+            if (base != null) base.close();
         }
+    }
+
+    /** Float bits mapped so that signed int order equals float order (non-NaN). */
+    static int sortableBits(float f) {
+        int b = Float.floatToRawIntBits(f);
+        return b >= 0 ? b : b ^ 0x7fffffff;
+    }
+
+    /** The kk-th largest of v[from..from+n) (kk <= n), with {@code heap} (length >= kk) as scratch. */
+    static float kthLargest(float[] v, int from, int n, int kk, float[] heap) {
+        System.arraycopy(v, from, heap, 0, kk);
+        for (int i = kk / 2 - 1; i >= 0; i--) siftDown(heap, i, kk);
+        float min = heap[0];
+        for (int r = kk; r < n; r++) {
+            float x = v[from + r];
+            if (x > min) {
+                heap[0] = x;
+                siftDown(heap, 0, kk);
+                min = heap[0];
+            }
+        }
+        return min;
+    }
+
+    private static void siftDown(float[] h, int i, int n) {
+        float x = h[i];
+        while (true) {
+            int c = 2 * i + 1;
+            if (c >= n) break;
+            if (c + 1 < n && h[c + 1] < h[c]) c++;
+            if (h[c] >= x) break;
+            h[i] = h[c];
+            i = c;
+        }
+        h[i] = x;
     }
 
     /** "cpu", "gpu" or "auto" (the first GPU when the engine has one, else the CPU). */

@@ -45,7 +45,8 @@ public final class KnnSettings {
         int parts = ConfigChecks.nonNegativeInt(c, S + ".bank-partitions");
         int threads = ConfigChecks.nonNegativeInt(c, S + ".torch-threads");
         String device = ConfigChecks.oneOf(c, S + ".device", Set.of("auto", "cpu", "gpu"));
-        search = new KnnSearch.Options(ks[ks.length - 1], block, shard, parts, threads, device);
+        String backend = ConfigChecks.oneOf(c, S + ".backend", Set.of("auto", "blas", "torch"));
+        search = new KnnSearch.Options(ks[ks.length - 1], block, shard, parts, threads, device, backend);
         lowShot = c.getBoolean(S + ".low-shot.enabled");
         lowShotPerClass = positiveSortedDistinct(c, S + ".low-shot.per-class");
         lowShotK = ConfigChecks.positiveInt(c, S + ".low-shot.k");

@@ -67,21 +67,29 @@ public final class AugmentBenchmark implements Benchmark {
                     s.pipeline, s.globalCount, s.globalSize, s.localCount, s.localSize, Arrays.toString(s.globalScale),
                     Arrays.toString(s.localScale), images.size(), cores);
 
-            double java = singleThread(images, s, seconds);
-            String py = PythonCounterpart.run(SCRIPT, List.of("time", dir.toString(), Double.toString(seconds)), 1, 600);
-            double torch = Double.parseDouble(py.replaceAll("(?s).*images_per_s=([0-9.]+).*", "$1"));
+            // Alternate rounds of both sides so that a change of machine load hits both alike.
+            double jImg = 0, jWall = 0, jCpu = 0, pImg = 0, pWall = 0, pCpu = 0;
+            double round = seconds / ROUNDS;
+            warmUp(images, s, Math.min(5, seconds / 2));
+            for (int k = 0; k < ROUNDS; k++) {
+                double[] j = singleThread(images, s, round);
+                jImg += j[0]; jWall += j[1]; jCpu += j[2];
+                String py = PythonCounterpart.run(SCRIPT, List.of("time", dir.toString(), Double.toString(round)), 1, 600);
+                double[] p = parsePython(py);
+                pImg += p[0]; pWall += p[1]; pCpu += p[2];
+            }
             out.println();
-            out.println("| pipeline (1 thread, decode + 10 views + normalise) | images/s |");
-            out.println("|---|---|");
-            out.printf("| vitssl (OpenCV decode, PIL-exact kernels) | %.1f |%n", java);
-            out.printf("| torchvision 0.14 + PIL 9.4 | %.1f |%n", torch);
-            out.printf("| ratio vitssl / torchvision | %.2fx |%n", java / torch);
+            out.printf("| pipeline (1 thread, decode + %d views + normalise) | images/s (wall) | images per CPU-second |%n", s.viewCount());
+            out.println("|---|---|---|");
+            out.printf("| vitssl (OpenCV decode, PIL-exact kernels) | %.1f | %.1f |%n", jImg / jWall, jImg / jCpu);
+            out.printf("| torchvision 0.14 + PIL 9.4 | %.1f | %.1f |%n", pImg / pWall, pImg / pCpu);
+            out.printf("| ratio vitssl / torchvision | %.2fx | %.2fx |%n", (jImg / jWall) / (pImg / pWall), (jImg / jCpu) / (pImg / pCpu));
             out.println();
-            out.println("| loader workers | batch | images/s | per worker |");
-            out.println("|---|---|---|---|");
+            out.println("| loader workers | batch | images/s (wall) | per worker | images per process CPU-second |");
+            out.println("|---|---|---|---|---|");
             for (int w : workers) {
-                double ips = loader(images, s, w, batch, seconds);
-                out.printf("| %d | %d | %.1f | %.1f |%n", w, batch, ips, ips / w);
+                double[] r = loader(images, s, w, batch, seconds);
+                out.printf("| %d | %d | %.1f | %.1f | %.1f |%n", w, batch, r[0], r[0] / w, r[1]);
             }
         } finally {
             for (File f : dir.toFile().listFiles()) f.delete();
@@ -105,21 +113,36 @@ public final class AugmentBenchmark implements Benchmark {
                 rest.toArray(new String[0]), System.out);
     }
 
-    /** Decode + all views + normalisation of one image at a time, on the calling thread. */
-    static double singleThread(List<ImageRecord> images, MultiCropSettings s, double seconds) {
+    static final int ROUNDS = 3;
+
+    static double[] parsePython(String out) {
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("images=(\\d+) seconds=([0-9.]+) cpu_seconds=([0-9.]+)").matcher(out);
+        if (!m.find()) throw new IllegalStateException("unexpected output of " + SCRIPT + ":\n" + out);
+        return new double[] {Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3))};
+    }
+
+    static void warmUp(List<ImageRecord> images, MultiCropSettings s, double seconds) {
+        singleThread(images, s, seconds);
+    }
+
+    /**
+     * Decode + all views + normalisation of one image at a time, on the calling thread, for about
+     * {@code seconds}; returns {images, wall seconds, CPU seconds of this thread}.
+     */
+    static double[] singleThread(List<ImageRecord> images, MultiCropSettings s, double seconds) {
         MultiCropTransform t = new MultiCropTransform(s);
         Normalize norm = t.normalize();
         float[] g = new float[3 * s.globalSize * s.globalSize], l = new float[3 * s.localSize * s.localSize];
-        long warmEnd = System.nanoTime() + (long) (Math.min(5, seconds / 2) * 1e9);
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
         int n = 0;
-        while (System.nanoTime() < warmEnd) one(images.get(n++ % images.size()), t, norm, g, l, n);
-        n = 0;
+        long cpu0 = mx.getCurrentThreadCpuTime();
         long start = System.nanoTime(), end = start + (long) (seconds * 1e9);
         while (System.nanoTime() < end) {
             one(images.get(n % images.size()), t, norm, g, l, n);
             n++;
         }
-        return n / ((System.nanoTime() - start) / 1e9);
+        return new double[] {n, (System.nanoTime() - start) / 1e9, (mx.getCurrentThreadCpuTime() - cpu0) / 1e9};
     }
 
     private static void one(ImageRecord r, MultiCropTransform t, Normalize norm, float[] g, float[] l, int epoch) {
@@ -128,7 +151,7 @@ public final class AugmentBenchmark implements Benchmark {
     }
 
     /** Whole epochs through the loader (repeated) for about {@code seconds}. */
-    static double loader(List<ImageRecord> images, MultiCropSettings s, int workers, int batch, double seconds) {
+    static double[] loader(List<ImageRecord> images, MultiCropSettings s, int workers, int batch, double seconds) {
         List<ImageRecord> many = new ArrayList<>();
         while (many.size() < Math.max(4 * batch * workers, 2 * images.size())) {
             for (ImageRecord r : images) many.add(new ImageRecord(r.imageId() + "#" + many.size(), 0, r.bytes()));
@@ -138,6 +161,9 @@ public final class AugmentBenchmark implements Benchmark {
                 batch, 0, workers, 2 * workers)) {
             while (l.hasNext()) l.next();
         }
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long cpu0 = os.getProcessCpuTime();
         long imgs = 0, start = System.nanoTime(), end = start + (long) (seconds * 1e9);
         for (int epoch = 0; System.nanoTime() < end; epoch++) {
             try (AugmentLoader l = new AugmentLoader(many, s, 1, epoch, batch, 0, workers, 2 * workers)) {
@@ -147,6 +173,6 @@ public final class AugmentBenchmark implements Benchmark {
                 }
             }
         }
-        return imgs / ((System.nanoTime() - start) / 1e9);
+        return new double[] {imgs / ((System.nanoTime() - start) / 1e9), imgs / ((os.getProcessCpuTime() - cpu0) / 1e9)};
     }
 }

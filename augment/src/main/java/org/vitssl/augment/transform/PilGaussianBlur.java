@@ -19,6 +19,8 @@ package org.vitssl.augment.transform;
  */
 public final class PilGaussianBlur {
     public static final int PASSES = 3;
+    /** Per-thread work arrays (reused: a view is blurred once, on one thread). */
+    private static final ThreadLocal<int[][]> SCRATCH = ThreadLocal.withInitial(() -> new int[][] {new int[0], new int[0]});
 
     private PilGaussianBlur() {}
 
@@ -40,7 +42,9 @@ public final class PilGaussianBlur {
         int fw = (int) (((1L << 24) - (ri * 2 + 1) * (long) ww) / 2);
         int w = img.width, h = img.height, n = w * h * 3;
         byte[] d = img.data;
-        int[] a = new int[n], b = new int[n];
+        int[][] sc = SCRATCH.get();
+        if (sc[0].length < n) { sc[0] = new int[n]; sc[1] = new int[n]; }
+        int[] a = sc[0], b = sc[1];
         // Horizontal passes = vertical passes on the transposed image (rows of length 3h, w of them).
         for (int y = 0; y < h; y++) {
             for (int x = 0, p = y * w * 3; x < w; x++, p += 3) {
@@ -62,7 +66,7 @@ public final class PilGaussianBlur {
 
     /** PASSES box blurs along the columns of a rows x rowLen array, ping-ponging; returns the result array. */
     private static int[] passes(int[] src, int[] dst, int rowLen, int rows, int ri, int ww, int fw) {
-        int[] acc = new int[rowLen];
+        int[] acc = new int[rowLen]; // small (one row)
         for (int pass = 0; pass < PASSES; pass++) {
             columnPass(src, dst, rowLen, rows, ri, ww, fw, acc);
             int[] tmp = src; src = dst; dst = tmp;

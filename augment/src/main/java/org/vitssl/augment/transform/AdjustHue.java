@@ -25,9 +25,12 @@ public final class AdjustHue {
     private static final byte[] SAT = new byte[256 * 256];
     /** p = round(V * (1.0 - fs)) for (S, V), fs = (float)(S / 255.0). */
     private static final byte[] P = new byte[256 * 256];
-    /** fs * f in float for (S, H) and fs * (1.0 - f) in double, f = remainder of 6H/255. */
-    private static final float[] FSF = new float[256 * 256];
-    private static final double[] FS1F = new double[256 * 256];
+    /**
+     * PIL's factors {@code 1.0 - fs * f} (fs * f in float) and {@code 1.0 - fs * (1.0 - f)} (double) for (S, H),
+     * f = remainder of 6H/255: then q = round(V * FQ), t = round(V * FT).
+     */
+    private static final double[] FQ = new double[256 * 256];
+    private static final double[] FT = new double[256 * 256];
     private static final int[] SECTOR = new int[256];
 
     static {
@@ -40,14 +43,16 @@ public final class AdjustHue {
                 SAT[cr << 8 | max] = (byte) clip8((int) (sv * 255.0));
             }
         }
-        for (int h = 0; h < 256; h++) SECTOR[h] = (int) Math.floor((float) h * 6.0 / 255.0);
+        int[] sector = new int[256];
+        for (int h = 0; h < 256; h++) sector[h] = (int) Math.floor((float) h * 6.0 / 255.0);
+        for (int h = 0; h < 256; h++) SECTOR[h] = sector[h] % 6;
         for (int sv = 0; sv < 256; sv++) {
             float fs = (float) ((float) sv / 255.0);
             for (int v = 0; v < 256; v++) P[sv << 8 | v] = (byte) clip8((int) Math.round((float) v * (1.0 - fs)));
             for (int h = 0; h < 256; h++) {
-                float f = (float) ((float) h * 6.0 / 255.0 - (float) SECTOR[h]);
-                FSF[sv << 8 | h] = fs * f;
-                FS1F[sv << 8 | h] = fs * (1.0 - f);
+                float f = (float) ((float) h * 6.0 / 255.0 - (float) sector[h]);
+                FQ[sv << 8 | h] = 1.0 - fs * f;
+                FT[sv << 8 | h] = 1.0 - fs * (1.0 - f);
             }
         }
     }
@@ -77,10 +82,11 @@ public final class AdjustHue {
             }
             int k = us << 8 | uh;
             int up = P[us << 8 | uv] & 0xff;
-            int uq = clip8((int) Math.round((float) uv * (1.0 - FSF[k])));
-            int ut = clip8((int) Math.round((float) uv * (1.0 - FS1F[k])));
+            // V * factor is >= 0 and has at most 33 significant bits, so (int)(x + 0.5) is C's round(x).
+            int uq = Math.min(255, (int) ((float) uv * FQ[k] + 0.5));
+            int ut = Math.min(255, (int) ((float) uv * FT[k] + 0.5));
             int ro, go, bo;
-            switch (SECTOR[uh] % 6) {
+            switch (SECTOR[uh]) {
                 case 0: ro = uv; go = ut; bo = up; break;
                 case 1: ro = uq; go = uv; bo = up; break;
                 case 2: ro = up; go = uv; bo = ut; break;

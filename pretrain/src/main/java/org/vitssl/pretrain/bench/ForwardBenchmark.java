@@ -61,36 +61,47 @@ public final class ForwardBenchmark implements Benchmark {
         int threads = ConfigChecks.positiveInt(config, "vitssl.bench.threads");
         int warmup = ConfigChecks.nonNegativeInt(config, p + "warmup");
         int iterations = ConfigChecks.positiveInt(config, p + "iterations");
-        boolean python = config.getBoolean(p + "python");
+        int rounds = ConfigChecks.positiveInt(config, p + "rounds");
+        boolean python = config.getBoolean(p + "python") && PythonCounterpart.available();
         List<Case> cases = cases(config);
         Engine.getInstance();
         JniUtils.setNumThreads(threads);
 
-        Map<String, double[]> java = new LinkedHashMap<>();
-        for (Case c : cases) java.put(c.name(), measure(c, warmup, iterations));
-
-        Map<String, Double> py = new LinkedHashMap<>();
-        if (python && PythonCounterpart.available()) {
-            List<String> a = new ArrayList<>(List.of("--threads", Integer.toString(threads), "--warmup", Integer.toString(warmup),
-                    "--iterations", Integer.toString(iterations)));
-            for (Case c : cases) a.add(c.spec());
-            String text = PythonCounterpart.run("pretrain/bench/bench_forward.py", a, threads, 3600);
-            for (String line : text.split("\n")) {
-                String[] w = line.trim().split("\\s+");
-                if (w.length == 3 && java.containsKey(w[0])) py.put(w[0], Double.parseDouble(w[1]));
-            }
-        }
-
-        out.printf(Locale.ROOT, "ViT forward (inference, all normed tokens), threads=%d, warmup=%d, iterations=%d%n", threads, warmup, iterations);
-        out.printf(Locale.ROOT, "%-14s %6s %6s %6s %10s %12s %12s %8s%n", "case", "dim", "depth", "batch", "img", "java img/s",
-                "torch img/s", "ratio");
+        out.printf(Locale.ROOT, "ViT forward (inference, all normed tokens), threads=%d, warmup=%d, iterations=%d, rounds=%d"
+                + " (Java and PyTorch alternate within each round; medians over rounds)%n", threads, warmup, iterations, rounds);
+        out.printf(Locale.ROOT, "%-14s %5s %5s %5s %7s %12s %12s %7s   %s%n", "case", "dim", "depth", "batch", "img/P", "java img/s",
+                "torch img/s", "ratio", "per round java/torch");
         for (Case c : cases) {
-            double j = java.get(c.name())[0];
-            Double t = py.get(c.name());
-            out.printf(Locale.ROOT, "%-14s %6d %6d %6d %10s %12.1f %12s %8s%n", c.name(), c.vit().dim(), c.vit().depth(), c.batch(),
-                    c.vit().imgSize() + "/" + c.vit().patch(), j, t == null ? "n/a" : String.format(Locale.ROOT, "%.1f", t),
-                    t == null ? "n/a" : String.format(Locale.ROOT, "%.2fx", j / t));
+            double[] j = new double[rounds], t = new double[rounds];
+            StringBuilder per = new StringBuilder();
+            for (int r = 0; r < rounds; r++) {
+                j[r] = measure(c, warmup, iterations)[0];
+                t[r] = python ? pythonImagesPerSecond(c, threads, warmup, iterations) : Double.NaN;
+                per.append(String.format(Locale.ROOT, "%s%.1f/%.1f", r == 0 ? "" : " ", j[r], t[r]));
+            }
+            double jm = median(j), tm = median(t);
+            out.printf(Locale.ROOT, "%-14s %5d %5d %5d %7s %12.1f %12s %7s   %s%n", c.name(), c.vit().dim(), c.vit().depth(), c.batch(),
+                    c.vit().imgSize() + "/" + c.vit().patch(), jm, python ? String.format(Locale.ROOT, "%.1f", tm) : "n/a",
+                    python ? String.format(Locale.ROOT, "%.2fx", jm / tm) : "n/a", per);
+            out.flush();
         }
+    }
+
+    private static double pythonImagesPerSecond(Case c, int threads, int warmup, int iterations) throws Exception {
+        List<String> a = List.of("--threads", Integer.toString(threads), "--warmup", Integer.toString(warmup),
+                "--iterations", Integer.toString(iterations), c.spec());
+        String text = PythonCounterpart.run("pretrain/bench/bench_forward.py", a, threads, 3600);
+        for (String line : text.split("\n")) {
+            String[] w = line.trim().split("\\s+");
+            if (w.length == 3 && w[0].equals(c.name())) return Double.parseDouble(w[1]);
+        }
+        throw new IllegalStateException("bench_forward.py printed no result for " + c.name() + ":\n" + text);
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     /** Returns {images/s, seconds per batch}. */

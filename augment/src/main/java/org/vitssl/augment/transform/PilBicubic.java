@@ -1,0 +1,214 @@
+package org.vitssl.augment.transform;
+
+/**
+ * PIL's bicubic resampling ({@code Image.resize(size, BICUBIC)}, Pillow 9.4), reimplemented from its
+ * definition so that outputs are bit-identical to PIL on 8-bit RGB:
+ * <ul>
+ * <li>Separable, horizontal pass first (into an 8-bit temporary of the rows the vertical pass needs), then
+ *     vertical; a pass is skipped when that dimension is unchanged.</li>
+ * <li>Kernel: Keys cubic with a = -0.5: {@code k(x) = (a+2)|x|^3 - (a+3)|x|^2 + 1} for |x| < 1,
+ *     {@code a(|x|^3 - 5|x|^2 + 8|x| - 4)} for 1 <= |x| < 2, else 0.</li>
+ * <li>Antialiasing: with {@code scale = in/out} and {@code fs = max(scale, 1)}, output i is centred at
+ *     {@code (i + 0.5) * scale}; taps {@code x in [int(c - 2fs + 0.5), int(c + 2fs + 0.5))} clipped to the
+ *     image, weight {@code k((x - c + 0.5) / fs)}, normalised to sum 1.</li>
+ * <li>Fixed point: weights are rounded to 22 fractional bits (half away from zero); each output is
+ *     {@code (2^21 + sum v*w) >> 22} clamped to [0, 255].</li>
+ * </ul>
+ * The source may be a rectangle of a larger image (PIL's {@code crop} followed by {@code resize}).
+ * Tight primitive-array kernel: no allocation per pixel, integer multiply-adds only.
+ */
+public final class PilBicubic {
+    private static final int PRECISION_BITS = 32 - 8 - 2;
+    private static final double SUPPORT = 2.0;
+
+    private PilBicubic() {}
+
+    static double filter(double x) {
+        final double a = -0.5;
+        if (x < 0.0) x = -x;
+        if (x < 1.0) return ((a + 2.0) * x - (a + 3.0)) * x * x + 1;
+        if (x < 2.0) return (((x - 5) * x + 8) * x - 4) * a;
+        return 0.0;
+    }
+
+    /** Coefficients of one axis: bounds[2i] = first tap, bounds[2i+1] = tap count; kk[i*ksize + t]. */
+    static final class Coeffs {
+        final int ksize;
+        final int[] bounds;
+        final int[] kk;
+
+        Coeffs(int inSize, int outSize) {
+            double scale = (double) inSize / outSize;
+            double filterscale = Math.max(scale, 1.0);
+            double support = SUPPORT * filterscale;
+            ksize = (int) Math.ceil(support) * 2 + 1;
+            bounds = new int[outSize * 2];
+            kk = new int[outSize * ksize];
+            double[] k = new double[ksize];
+            double ss = 1.0 / filterscale;
+            for (int xx = 0; xx < outSize; xx++) {
+                double center = (xx + 0.5) * scale;
+                double ww = 0.0;
+                int xmin = (int) (center - support + 0.5);
+                if (xmin < 0) xmin = 0;
+                int xmax = (int) (center + support + 0.5);
+                if (xmax > inSize) xmax = inSize;
+                xmax -= xmin;
+                for (int x = 0; x < xmax; x++) {
+                    double w = filter((x + xmin - center + 0.5) * ss);
+                    k[x] = w;
+                    ww += w;
+                }
+                for (int x = 0; x < xmax; x++) {
+                    double w = ww != 0.0 ? k[x] / ww : k[x];
+                    double p = w * (1 << PRECISION_BITS);
+                    kk[xx * ksize + x] = (int) (w < 0 ? -0.5 + p : 0.5 + p);
+                }
+                bounds[xx * 2] = xmin;
+                bounds[xx * 2 + 1] = xmax;
+            }
+        }
+    }
+
+    private static int clip8(int v) {
+        v >>= PRECISION_BITS;
+        return v < 0 ? 0 : (v > 255 ? 255 : v);
+    }
+
+    /** Resizes the whole image. */
+    public static Rgb8 resize(Rgb8 src, int outW, int outH) {
+        return resizeBox(src, 0, 0, src.width, src.height, outW, outH);
+    }
+
+    /**
+     * PIL's {@code img.crop((left, top, left + w, top + h)).resize((outW, outH), BICUBIC)}; the box must
+     * lie inside the image.
+     */
+    public static Rgb8 resizeBox(Rgb8 src, int left, int top, int w, int h, int outW, int outH) {
+        if (left < 0 || top < 0 || w <= 0 || h <= 0 || left + w > src.width || top + h > src.height) {
+            throw new IllegalArgumentException("box " + left + "," + top + " " + w + "x" + h
+                    + " outside image " + src.width + "x" + src.height);
+        }
+        boolean needH = outW != w;
+        boolean needV = outH != h;
+        if (!needH && !needV) return crop(src, left, top, w, h);
+        final int sw = src.width;
+        final byte[] s = src.data;
+        Coeffs cv = needV ? new Coeffs(h, outH) : null;
+        // Horizontal pass into rows [yFirst, yLast) of the crop.
+        byte[] tmp;
+        int tmpRowOff;       // crop row r lives at tmp row (r - tmpRowOff)
+        int tmpStride;
+        if (needH) {
+            Coeffs ch = new Coeffs(w, outW);
+            int yFirst = 0, yLast = h;
+            if (needV) {
+                yFirst = cv.bounds[0];
+                yLast = cv.bounds[outH * 2 - 2] + cv.bounds[outH * 2 - 1];
+            }
+            tmpStride = outW * 3;
+            tmpRowOff = yFirst;
+            // With a vertical pass to follow, the 8-bit intermediate is kept in an int array (same values)
+            // so that the vertical multiply-adds are int-only and vectorise.
+            int[] itmp = needV ? new int[(yLast - yFirst) * tmpStride] : null;
+            tmp = needV ? null : new byte[(yLast - yFirst) * tmpStride];
+            // Same taps, laid out as a fixed-width window per output (zero weights outside the PIL taps
+            // add exactly 0), so the inner loop has one trip count.
+            int kw = 0;
+            for (int xx = 0; xx < outW; xx++) kw = Math.max(kw, ch.bounds[xx * 2 + 1]);
+            final int K = kw;
+            int[] start = new int[outW];
+            int[] fk = new int[outW * K];
+            for (int xx = 0; xx < outW; xx++) {
+                int xmin = ch.bounds[xx * 2], n = ch.bounds[xx * 2 + 1];
+                int st = Math.min(xmin, w - K);
+                start[xx] = st * 3;
+                for (int t = 0; t < n; t++) fk[xx * K + (xmin - st) + t] = ch.kk[xx * ch.ksize + t];
+            }
+            final int half = 1 << (PRECISION_BITS - 1);
+            for (int y = yFirst; y < yLast; y++) {
+                int rowBase = ((top + y) * sw + left) * 3;
+                int o = (y - yFirst) * tmpStride;
+                for (int xx = 0, kb = 0; xx < outW; xx++, kb += K) {
+                    int s0 = half, s1 = half, s2 = half;
+                    int p = rowBase + start[xx];
+                    for (int t = 0; t < K; t++, p += 3) {
+                        int k = fk[kb + t];
+                        s0 += (s[p] & 0xff) * k;
+                        s1 += (s[p + 1] & 0xff) * k;
+                        s2 += (s[p + 2] & 0xff) * k;
+                    }
+                    if (itmp != null) {
+                        itmp[o++] = clip8(s0);
+                        itmp[o++] = clip8(s1);
+                        itmp[o++] = clip8(s2);
+                    } else {
+                        tmp[o++] = (byte) clip8(s0);
+                        tmp[o++] = (byte) clip8(s1);
+                        tmp[o++] = (byte) clip8(s2);
+                    }
+                }
+            }
+            if (!needV) return new Rgb8(outW, outH, tmp);
+            return verticalInt(itmp, tmpStride, -tmpRowOff, cv, outW, outH);
+        } else {
+            tmp = null;
+            tmpRowOff = 0;
+            tmpStride = 0;
+        }
+        // Vertical pass straight from the source bytes (no horizontal pass).
+        final byte[] in = s;
+        final int rowLen = outW * 3;
+        final int inStride = sw * 3;
+        final int colOff = left * 3;
+        final int rowShift = top;
+        byte[] out = new byte[outH * rowLen];
+        int[] acc = new int[rowLen];
+        final int ks = cv.ksize;
+        final int[] kk = cv.kk, b = cv.bounds;
+        final int half = 1 << (PRECISION_BITS - 1);
+        for (int yy = 0; yy < outH; yy++) {
+            java.util.Arrays.fill(acc, half);
+            int ymin = b[yy * 2], n = b[yy * 2 + 1];
+            for (int t = 0; t < n; t++) {
+                int k = kk[yy * ks + t];
+                int base = (ymin + t + rowShift) * inStride + colOff;
+                for (int i = 0; i < rowLen; i++) acc[i] += (in[base + i] & 0xff) * k;
+            }
+            int o = yy * rowLen;
+            for (int i = 0; i < rowLen; i++) out[o + i] = (byte) clip8(acc[i]);
+        }
+        return new Rgb8(outW, outH, out);
+    }
+
+    /** The vertical pass over an int intermediate (values 0..255), rows shifted by {@code rowShift}. */
+    private static Rgb8 verticalInt(int[] in, int inStride, int rowShift, Coeffs cv, int outW, int outH) {
+        final int rowLen = outW * 3;
+        byte[] out = new byte[outH * rowLen];
+        int[] acc = new int[rowLen];
+        final int ks = cv.ksize;
+        final int[] kk = cv.kk, b = cv.bounds;
+        final int half = 1 << (PRECISION_BITS - 1);
+        for (int yy = 0; yy < outH; yy++) {
+            java.util.Arrays.fill(acc, half);
+            int ymin = b[yy * 2], n = b[yy * 2 + 1];
+            for (int t = 0; t < n; t++) {
+                int k = kk[yy * ks + t];
+                int base = (ymin + t + rowShift) * inStride;
+                for (int i = 0; i < rowLen; i++) acc[i] += in[base + i] * k;
+            }
+            int o = yy * rowLen;
+            for (int i = 0; i < rowLen; i++) out[o + i] = (byte) Math.max(0, Math.min(255, acc[i] >> PRECISION_BITS));
+        }
+        return new Rgb8(outW, outH, out);
+    }
+
+    /** PIL's {@code crop}: a copy of the box. */
+    public static Rgb8 crop(Rgb8 src, int left, int top, int w, int h) {
+        Rgb8 out = Rgb8.blank(w, h);
+        for (int y = 0; y < h; y++) {
+            System.arraycopy(src.data, ((top + y) * src.width + left) * 3, out.data, y * w * 3, w * 3);
+        }
+        return out;
+    }
+}

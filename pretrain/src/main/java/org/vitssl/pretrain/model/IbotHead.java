@@ -1,0 +1,87 @@
+package org.vitssl.pretrain.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.training.ParameterStore;
+import com.typesafe.config.Config;
+import org.vitssl.common.config.ConfigChecks;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * iBOT head (ALGORITHMS.md 3.2): one MLP and L2 normalisation shared by all tokens, then
+ * <pre>
+ *   z = normalize(MLP(x))                        (B, 1+N, bottleneck), MLP as in {@link DinoHead} (no BN)
+ *   cls_logits   = z[:, 0]  W1^T                 last_layer  (weight-normalised, K outputs)
+ *   patch_logits = z[:, 1:] W2^T                 last_layer2 (K2 outputs), or last_layer when shared_head
+ * </pre>
+ * On a 2-D input (B, in) (local crops: CLS only) it is the DINO head and returns cls logits only.
+ * Names {@code mlp.0/2/4.*}, {@code last_layer.weight_g/v}, {@code last_layer2.weight_g/v} (absent when
+ * shared: PyTorch's state dict then repeats last_layer's tensors under last_layer2, which a load
+ * reports as unexpected keys and ignores).
+ */
+public final class IbotHead extends NamedBlock {
+    private final List<LinearLayer> mlp = new ArrayList<>();
+    private final boolean relu;
+    private final WeightNormLinear lastLayer;
+    private final WeightNormLinear lastLayer2;
+
+    public IbotHead(long in, long out, long patchOut, boolean sharedHead, boolean normLastLayer, int nlayers, long hidden,
+                    long bottleneck, String act) {
+        if (!Set.of("gelu", "relu").contains(act)) throw new IllegalArgumentException("act must be gelu or relu, got " + act);
+        if (sharedHead && patchOut != out) {
+            throw new IllegalArgumentException("shared head needs patch-out-dim (" + patchOut + ") = out-dim (" + out + ")");
+        }
+        this.relu = act.equals("relu");
+        if (nlayers == 1) {
+            mlp.add(child("mlp", LinearLayer.timm(in, bottleneck, true)));
+        } else {
+            long from = in;
+            for (int i = 0; i < nlayers - 1; i++) {
+                mlp.add(child("mlp." + (2 * i), LinearLayer.timm(from, hidden, true)));
+                from = hidden;
+            }
+            mlp.add(child("mlp." + (2 * (nlayers - 1)), LinearLayer.timm(hidden, bottleneck, true)));
+        }
+        lastLayer = child("last_layer", new WeightNormLinear(bottleneck, out, normLastLayer));
+        lastLayer2 = sharedHead ? lastLayer : child("last_layer2", new WeightNormLinear(bottleneck, patchOut, normLastLayer));
+    }
+
+    /** From {@code vitssl.model.ibot-head}. */
+    public static IbotHead fromConfig(long in, Config c) {
+        return new IbotHead(in, ConfigChecks.positiveInt(c, "out-dim"), ConfigChecks.positiveInt(c, "patch-out-dim"),
+                c.getBoolean("shared-head"), c.getBoolean("norm-last-layer"), ConfigChecks.intIn(c, "nlayers", 1, 64),
+                ConfigChecks.positiveInt(c, "hidden-dim"), ConfigChecks.positiveInt(c, "bottleneck-dim"),
+                ConfigChecks.oneOf(c, "act", Set.of("gelu", "relu")));
+    }
+
+    public boolean shared() { return lastLayer == lastLayer2; }
+
+    /** The normalised bottleneck of every token. */
+    public NDArray bottleneck(ParameterStore ps, NDArray x, boolean training) {
+        NDArray h = x;
+        for (int i = 0; i < mlp.size(); i++) {
+            h = mlp.get(i).forward(ps, h, training);
+            if (i < mlp.size() - 1) h = relu ? HeadOps.relu(h) : Mlp.gelu(h);
+        }
+        return HeadOps.l2Normalize(h, 1e-12f);
+    }
+
+    /** (B, 1+N, in) -> NDList(cls (B, K), patches (B, N, K2)); (B, in) -> NDList(cls (B, K)). */
+    public NDList forwardAll(ParameterStore ps, NDArray x, boolean training) {
+        NDArray z = bottleneck(ps, x, training);
+        if (z.getShape().dimension() == 2) return new NDList(lastLayer.forward(ps, z, training));
+        NDArray cls = lastLayer.forward(ps, z.get(new NDIndex(":, 0")), training);
+        NDArray patches = lastLayer2.forward(ps, z.get(new NDIndex(":, 1:")), training);
+        return new NDList(cls, patches);
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
+                                     ai.djl.util.PairList<String, Object> params) {
+        return forwardAll(ps, inputs.singletonOrThrow(), training);
+    }
+}

@@ -29,8 +29,12 @@ public record OptimSettings(double lr, double minLr, int warmupEpochs, double we
                             double momentumTeacher, double teacherTemp, double warmupTeacherTemp,
                             int warmupTeacherTempEpochs, int epochs) {
 
-    /** Reads and range-checks {@code <section>.optimizer.*}, {@code <section>.teacher.*} and {@code <section>.epochs}. */
-    public static OptimSettings fromConfig(Config c, String section) {
+    /**
+     * Reads and range-checks {@code <section>.optimizer.*}, {@code <section>.teacher.momentum} and
+     * {@code <section>.epochs}; the teacher temperature schedule comes from the loss section {@code tempSection}
+     * (keys warmup-teacher-temp, teacher-temp, warmup-teacher-temp-epochs), its single source.
+     */
+    public static OptimSettings fromConfig(Config c, String section, String tempSection) {
         String o = section + ".optimizer.";
         String t = section + ".teacher.";
         int epochs = ConfigChecks.positiveInt(c, section + ".epochs");
@@ -40,9 +44,10 @@ public record OptimSettings(double lr, double minLr, int warmupEpochs, double we
         }
         int warm = ConfigChecks.nonNegativeInt(c, o + "warmup-epochs");
         if (warm >= epochs) throw ConfigChecks.bad(o + "warmup-epochs", warm, "must be below " + section + ".epochs = " + epochs);
-        int ttWarm = ConfigChecks.nonNegativeInt(c, t + "warmup-temp-epochs");
+        String tt = tempSection + ".";
+        int ttWarm = ConfigChecks.nonNegativeInt(c, tt + "warmup-teacher-temp-epochs");
         if (ttWarm > epochs) {
-            throw ConfigChecks.bad(t + "warmup-temp-epochs", ttWarm, "must not exceed " + section + ".epochs = " + epochs);
+            throw ConfigChecks.bad(tt + "warmup-teacher-temp-epochs", ttWarm, "must not exceed " + section + ".epochs = " + epochs);
         }
         return new OptimSettings(
                 ConfigChecks.positiveDouble(c, o + "lr"),
@@ -55,8 +60,8 @@ public record OptimSettings(double lr, double minLr, int warmupEpochs, double we
                 ConfigChecks.doubleIn(c, o + "clip-grad", 0, Double.MAX_VALUE),
                 ConfigChecks.nonNegativeInt(c, o + "freeze-last-layer-epochs"),
                 ConfigChecks.doubleIn(c, t + "momentum", 0, 1),
-                ConfigChecks.positiveDouble(c, t + "temp"),
-                ConfigChecks.positiveDouble(c, t + "warmup-temp"),
+                ConfigChecks.positiveDouble(c, tt + "teacher-temp"),
+                ConfigChecks.positiveDouble(c, tt + "warmup-teacher-temp"),
                 ttWarm,
                 epochs);
     }

@@ -8,7 +8,7 @@ import org.vitssl.common.config.ConfigChecks;
  *
  * @param runDir output directory (checkpoints/, metrics.jsonl)
  * @param seed run seed
- * @param batchSize images per device per step
+ * @param batchSize images per step over all devices
  * @param devices data-parallel replicas
  * @param checkpointEverySteps 0: epoch ends only
  * @param checkpointAtEpochEnd write at every epoch end
@@ -22,7 +22,9 @@ public record TrainerSettings(String runDir, long seed, int batchSize, int devic
                               int collapseEverySteps) {
     public static final String SECTION = "vitssl.pretrain";
 
-    public int totalBatch() { return batchSize * devices; }
+    public int totalBatch() { return batchSize; }
+
+    public int perDeviceBatch() { return batchSize / devices; }
 
     public static TrainerSettings fromConfig(Config c) {
         String s = SECTION + ".";
@@ -30,7 +32,7 @@ public record TrainerSettings(String runDir, long seed, int batchSize, int devic
         int devices = ConfigChecks.positiveInt(c, s + "devices");
         if (batch % devices != 0) {
             throw ConfigChecks.bad(s + "batch-size", batch, "is not divisible among " + devices + " devices ("
-                    + s + "devices); the batch is per device times devices, so choose a multiple of " + devices);
+                    + s + "devices = " + devices + "); choose a multiple of " + devices);
         }
         return new TrainerSettings(ConfigChecks.nonEmptyString(c, s + "run-dir"), c.getLong(s + "seed"), batch, devices,
                 ConfigChecks.nonNegativeInt(c, s + "checkpoint.every-steps"), c.getBoolean(s + "checkpoint.at-epoch-end"),

@@ -139,7 +139,7 @@ class CheckpointAndGuardsTest {
         assertEquals(64, TrainerSettings.fromConfig(ok).totalBatch());
         Config warm = ConfigFactory.parseString("vitssl.pretrain.optimizer.warmup-epochs = 100").withFallback(ok);
         ConfigException w = assertThrows(ConfigException.class,
-                () -> org.vitssl.pretrain.optim.OptimSettings.fromConfig(warm, TrainerSettings.SECTION));
+                () -> org.vitssl.pretrain.optim.OptimSettings.fromConfig(warm, TrainerSettings.SECTION, "vitssl.loss.dino"));
         assertTrue(w.getMessage().contains("vitssl.pretrain.optimizer.warmup-epochs"), w.getMessage());
     }
 }

@@ -94,10 +94,14 @@ class SparkSubmitIngestTest {
         return p.exitValue();
     }
 
+    /** JVM options for quick start-up of short-lived JVMs on a small machine. */
+    static final List<String> QUICK = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss4m");
+
     static ProcessBuilder java(String mainClass, List<String> args, Path log) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(Arrays.asList(opens.split(" ")));
+        cmd.addAll(QUICK);
         cmd.add("-Xmx512m");
         cmd.add("-cp");
         cmd.add(sparkHome.resolve("jars") + File.separator + "*");
@@ -118,8 +122,8 @@ class SparkSubmitIngestTest {
         List<String> args = new ArrayList<>(List.of("--master", master, "--deploy-mode", "client",
                 "--class", "org.vitssl.jobs.Main", "--name", "vitssl-ingest-" + name,
                 "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=127.0.0.1",
-                "--conf", "spark.executor.memory=512m", "--conf", "spark.executor.cores=1", "--conf", "spark.cores.max=2",
-                "--conf", "spark.executor.extraJavaOptions=" + opens,
+                "--conf", "spark.executor.memory=512m", "--conf", "spark.executor.cores=2", "--conf", "spark.cores.max=2",
+                "--conf", "spark.executor.extraJavaOptions=" + opens + " " + String.join(" ", QUICK),
                 appJar.toString(),
                 "ingest", "--train.path", data.toString(), "--output", out.toString()));
         Process p = java("org.apache.spark.deploy.SparkSubmit", args, log).start();

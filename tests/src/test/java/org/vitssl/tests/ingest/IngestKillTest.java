@@ -67,9 +67,9 @@ class IngestKillTest {
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (a.startsWith("--add-opens") || a.startsWith("--add-modules") || a.startsWith("-D")) cmd.add(a);
         }
-        cmd.addAll(List.of("-Xmx1g", "-cp", System.getProperty("java.class.path"), "org.vitssl.jobs.Main", "ingest",
+        cmd.addAll(List.of("-Xmx1g", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "org.vitssl.jobs.Main", "ingest",
                 "vitssl.spark.master=local[1]", "--output", q(out), "--overwrite", "--records-per-task", "2000"));
-        cmd.addAll(List.of(idx(dir, "big", 40000)));
+        cmd.addAll(List.of(idx(dir, "big", 12000)));
         File log = dir.resolve("child.log").toFile();
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log).start();
         try {

@@ -293,7 +293,8 @@ public final class KnnSearch {
         /**
          * The same as {@link #scoreBlock} with netlib's sgemm and a selection in Java: S (block x rows,
          * row-major) = Q_block . chunk^T, then per query the kk-th largest float score (a min-heap of
-         * kk), then every entry at or above the threshold is rescored and offered.
+         * kk; skipped once the query's list is full, when the running k-th score bounds alone), then every
+         * entry at or above the threshold is rescored and offered, best first.
          */
         private void scoreBlockBlas(TopKBlock blk, float[] chunk, String[] ids, int[] labels, int rows) {
             int d = q.d, b = blk.queries;
@@ -309,8 +310,9 @@ public final class KnnSearch {
             for (int i = 0; i < b; i++) {
                 long s0 = PROFILING ? System.nanoTime() : 0;
                 int base = i * rows;
-                double t = kthLargest(sims, base, rows, kk, heap) - 2 * eps;
-                if (blk.full(i)) t = Math.max(t, blk.kth(i) - eps);
+                // A full list needs only candidates within eps of its k-th canonical score (one pass);
+                // otherwise everything within 2 eps of the chunk's kk-th float score (a heap pass first).
+                double t = blk.full(i) ? blk.kth(i) - eps : kthLargest(sims, base, rows, kk, heap) - 2 * eps;
                 float thr = Math.nextDown((float) t);
                 if (PROFILING) sel += System.nanoTime() - s0;
                 int qRow = (blk.firstQuery + i) * d;

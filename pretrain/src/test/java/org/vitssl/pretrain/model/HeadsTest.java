@@ -181,6 +181,23 @@ class HeadsTest {
     }
 
     @Test
+    void badModelConfigNamesTheKey() {
+        Config ref = ConfigFactory.defaultReference();
+        com.typesafe.config.ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(com.typesafe.config.ConfigException.class,
+                () -> ViTConfig.fromConfig(ConfigFactory.parseString("vitssl.model.arch = custom").withFallback(ref).resolve()));
+        assertTrue(e.getMessage().contains("vitssl.model.arch"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(com.typesafe.config.ConfigException.class,
+                () -> ViTConfig.fromConfig(ConfigFactory.parseString("vitssl.model { arch = vit_small, embed-dim = 100 }").withFallback(ref).resolve()));
+        assertTrue(e.getMessage().contains("vitssl.model.embed-dim"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(com.typesafe.config.ConfigException.class,
+                () -> ViTConfig.fromConfig(ConfigFactory.parseString("vitssl.model { img-size = 100 }").withFallback(ref).resolve()));
+        assertTrue(e.getMessage().contains("vitssl.model.img-size"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(com.typesafe.config.ConfigException.class,
+                () -> ViTConfig.fromConfig(ConfigFactory.parseString("vitssl.model { arch = vit_huge }").withFallback(ref).resolve()));
+        assertTrue(e.getMessage().contains("vitssl.model.arch"), e.getMessage());
+    }
+
+    @Test
     void headsAndBackboneBuildFromTheReferenceConfig() {
         Config root = ConfigFactory.parseString("vitssl.model { arch = custom, embed-dim = 24, depth = 2, num-heads = 3,"
                 + " patch-size = 4, img-size = 16, dino-head.out-dim = 10, dino-head.hidden-dim = 8, dino-head.bottleneck-dim = 4,"

@@ -101,6 +101,11 @@ public final class DemoJob implements VitsslJob {
                 ctx.out().println("demo: stage " + stages[i] + " failed with exit code " + rc);
                 return rc;
             }
+            if (stages[i].equals("pretrain")) {
+                for (String f : TrainingPlots.write(run, new org.apache.hadoop.conf.Configuration())) {
+                    ctx.out().println("demo: wrote " + f);
+                }
+            }
         }
         ctx.out().println("\n==== demo finished ====");
         for (int i = 0; i < stages.length; i++) {
@@ -108,7 +113,7 @@ public final class DemoJob implements VitsslJob {
         }
         ctx.out().println("  results table: " + Path.of(eval, "table.csv"));
         ctx.out().println("  metrics plot:  " + Path.of(eval, "metrics.png"));
-        ctx.out().println("  training log:  " + Path.of(run, "metrics.jsonl"));
+        ctx.out().println("  training log:  " + Path.of(run, "metrics.jsonl") + " (plots: loss.png, entropy.png beside it)");
         return 0;
     }
 }

@@ -69,6 +69,17 @@ final class BarrierTask extends AbstractFunction1<Iterator<Tuple2<Long, Slice.Im
         }
     }
 
+    static String process() {
+        org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "?";
+        }
+        return "executor " + (env == null ? "?" : env.executorId()) + " pid " + ProcessHandle.current().pid() + " on " + host;
+    }
+
     static Device device(Map<String, ResourceInformation> resources, int rank) {
         ResourceInformation gpu = resources.get("gpu");
         if (gpu == null || gpu.addresses().length == 0) return Device.cpu();
@@ -109,7 +120,7 @@ final class BarrierTask extends AbstractFunction1<Iterator<Tuple2<Long, Slice.Im
         }
         Position start = pos;
         if (pos.epoch() > epoch || pos.step() >= limit) {
-            return new TaskReport(rank, ctx.stageAttemptNumber(), device.toString(), start, pos, resumed, new float[0], 0, 0, 0, "");
+            return new TaskReport(rank, ctx.stageAttemptNumber(), device.toString(), process(), start, pos, resumed, new float[0], 0, 0, 0, "");
         }
         if (pos.epoch() < epoch) {
             throw new IllegalStateException("the newest checkpoint under " + ck.root() + " is at " + pos
@@ -176,7 +187,7 @@ final class BarrierTask extends AbstractFunction1<Iterator<Tuple2<Long, Slice.Im
                 }
             }
             if (feeder.skippedImages() > 0) LOG.warn("rank {}: {} images could not be decoded in epoch {}", rank, feeder.skippedImages(), epoch);
-            return new TaskReport(rank, ctx.stageAttemptNumber(), device.toString(), start, pos, resumed, losses,
+            return new TaskReport(rank, ctx.stageAttemptNumber(), device.toString(), process(), start, pos, resumed, losses,
                     feeder.waitNanos() / 1e6, computeNs / 1e6, reduceNs / 1e6, lastCheckpoint);
         }
     }

@@ -99,9 +99,11 @@ public final class ClusterTraining {
                     new BarrierTask(s, factory, hadoop, epoch, bpe, limit), false, ClassTag$.MODULE$.apply(TaskReport.class));
             if (profile.isPresent()) stage = stage.withResources(profile.get());
             spark.sparkContext().setJobDescription("vitssl pretrain epoch " + epoch + " (barrier stage, " + s.tasks() + " tasks)");
-            TaskReport[] got = (TaskReport[]) stage.collect();
+            // Spark retries a failed barrier stage only when it is a shuffle map stage (a failed barrier result stage
+            // aborts the job), so the reports go through a one-partition shuffle.
+            List<TaskReport> got = stage.toJavaRDD().repartition(1).collect();
             bc.destroy();
-            List<TaskReport> epochReports = new ArrayList<>(List.of(got));
+            List<TaskReport> epochReports = new ArrayList<>(got);
             epochReports.sort((a, b) -> Integer.compare(a.rank(), b.rank()));
             reports.addAll(epochReports);
             Position before = pos;

@@ -58,7 +58,9 @@ def main():
     cat = Image.fromarray(skimage.data.chelsea()).resize((48, 64), Image.LANCZOS)
     astro = Image.fromarray(skimage.data.astronaut()).resize((56, 56), Image.LANCZOS)
     square = Image.fromarray(skimage.data.astronaut()).resize((32, 32), Image.LANCZOS)
-    inputs = {"coffee": coffee, "cat": cat, "astro": astro, "square": square}
+    # Plus a palette of random colours (all hue sectors, saturations, values) for the HSV round trip.
+    palette = Image.fromarray(np.random.default_rng(0).integers(0, 256, size=(64, 96, 3), dtype=np.uint8))
+    inputs = {"coffee": coffee, "cat": cat, "astro": astro, "square": square, "palette": palette}
     for k, v in inputs.items():
         save_input(k, v)
 
@@ -79,6 +81,12 @@ def main():
     for i, hf in enumerate([-0.1, -0.037, 0.05, 0.1, 0.0042]):
         for inp in ("coffee", "astro"):
             case(f"hue_{inp}_{i}", "hue", inp, {"hue": hf}, F.adjust_hue(inputs[inp], hf))
+    for i, hf in enumerate([-0.5, -0.1, 0.033, 0.1, 0.5]):
+        case(f"hue_palette_{i}", "hue", "palette", {"hue": hf}, F.adjust_hue(palette, hf))
+    case("saturation_palette", "saturation", "palette", {"factor": 1.2}, F.adjust_saturation(palette, 1.2))
+    case("blur_palette", "blur", "palette", {"radius": 1.7}, palette.filter(ImageFilter.GaussianBlur(radius=1.7)))
+    case("resized_crop_palette", "resized_crop", "palette", {"top": 3, "left": 2, "h": 57, "w": 90, "size": 40},
+         F.resized_crop(palette, 3, 2, 57, 90, [40, 40], BICUBIC))
     case("grayscale", "grayscale", "coffee", {}, F.rgb_to_grayscale(coffee, num_output_channels=3))
     for i, r in enumerate([0.1, 0.7, 1.234, 1.93, 2.0]):
         for inp in ("coffee", "cat"):

@@ -77,6 +77,18 @@ public final class AugmentLoader implements java.util.Iterator<MultiCropBatch>, 
         fill();
     }
 
+    /**
+     * A loader whose worker count and queue depth come from {@code vitssl.augment.loader} and whose transform
+     * settings come from {@code vitssl.augment} of {@code config}.
+     */
+    public static AugmentLoader fromConfig(List<ImageRecord> images, com.typesafe.config.Config config, long seed,
+                                           int epoch, int batchSize, int startBatch) {
+        String p = MultiCropSettings.SECTION + ".loader.";
+        return new AugmentLoader(images, MultiCropSettings.fromConfig(config), seed, epoch, batchSize, startBatch,
+                org.vitssl.common.config.ConfigChecks.intIn(config, p + "workers", 1, 1024),
+                org.vitssl.common.config.ConfigChecks.intIn(config, p + "queue-depth", 1, 1024));
+    }
+
     /** The epoch's image order: sorted by id, then a seeded Fisher-Yates shuffle of (seed, epoch). */
     public static List<ImageRecord> epochOrder(List<ImageRecord> images, long seed, int epoch) {
         List<ImageRecord> l = new ArrayList<>(images);

@@ -50,6 +50,11 @@ class AugmentLoaderTest {
         assertEquals(2, resumed.size());
         assertSame(one.get(2), resumed.get(0));
         assertSame(one.get(3), resumed.get(1));
+        // Workers and queue depth from config give the same batches.
+        try (AugmentLoader l = AugmentLoader.fromConfig(images, Settings.config("augment.loader.workers=3"), 42, 1, 4, 0)) {
+            for (MultiCropBatch want : one) assertSame(want, l.next());
+            assertFalse(l.hasNext());
+        }
         // Another epoch: another order.
         assertFalse(java.util.Arrays.equals(one.get(0).imageIds(), all(images, 2, 0, 1, 1).get(0).imageIds()));
     }

@@ -122,6 +122,7 @@ class FaithfulnessTest {
             max = Math.max(max, d);
         }
         int tol = op.equals("jpeg_decode") ? JPEG_TOLERANCE : 0;
+        System.out.printf("fixture %-22s max |diff| %d in %d of %d values%n", c.getString("name"), max, differ, want.length);
         assertTrue(max <= tol, c.getString("name") + ": max |diff| " + max + " in " + differ + " of "
                 + want.length + " values (tolerance " + tol + ")");
     }

@@ -107,42 +107,61 @@ public final class PilBicubic {
                 yLast = cv.bounds[outH * 2 - 2] + cv.bounds[outH * 2 - 1];
             }
             tmpStride = outW * 3;
-            tmp = new byte[(yLast - yFirst) * tmpStride];
             tmpRowOff = yFirst;
-            final int ks = ch.ksize;
-            final int[] kk = ch.kk, b = ch.bounds;
+            // With a vertical pass to follow, the 8-bit intermediate is kept in an int array (same values)
+            // so that the vertical multiply-adds are int-only and vectorise.
+            int[] itmp = needV ? new int[(yLast - yFirst) * tmpStride] : null;
+            tmp = needV ? null : new byte[(yLast - yFirst) * tmpStride];
+            // Same taps, laid out as a fixed-width window per output (zero weights outside the PIL taps
+            // add exactly 0), so the inner loop has one trip count.
+            int kw = 0;
+            for (int xx = 0; xx < outW; xx++) kw = Math.max(kw, ch.bounds[xx * 2 + 1]);
+            final int K = kw;
+            int[] start = new int[outW];
+            int[] fk = new int[outW * K];
+            for (int xx = 0; xx < outW; xx++) {
+                int xmin = ch.bounds[xx * 2], n = ch.bounds[xx * 2 + 1];
+                int st = Math.min(xmin, w - K);
+                start[xx] = st * 3;
+                for (int t = 0; t < n; t++) fk[xx * K + (xmin - st) + t] = ch.kk[xx * ch.ksize + t];
+            }
             final int half = 1 << (PRECISION_BITS - 1);
             for (int y = yFirst; y < yLast; y++) {
                 int rowBase = ((top + y) * sw + left) * 3;
                 int o = (y - yFirst) * tmpStride;
-                for (int xx = 0; xx < outW; xx++) {
-                    int xmin = b[xx * 2], n = b[xx * 2 + 1];
-                    int kb = xx * ks;
+                for (int xx = 0, kb = 0; xx < outW; xx++, kb += K) {
                     int s0 = half, s1 = half, s2 = half;
-                    int p = rowBase + xmin * 3;
-                    for (int t = 0; t < n; t++, p += 3) {
-                        int k = kk[kb + t];
+                    int p = rowBase + start[xx];
+                    for (int t = 0; t < K; t++, p += 3) {
+                        int k = fk[kb + t];
                         s0 += (s[p] & 0xff) * k;
                         s1 += (s[p + 1] & 0xff) * k;
                         s2 += (s[p + 2] & 0xff) * k;
                     }
-                    tmp[o++] = (byte) clip8(s0);
-                    tmp[o++] = (byte) clip8(s1);
-                    tmp[o++] = (byte) clip8(s2);
+                    if (itmp != null) {
+                        itmp[o++] = clip8(s0);
+                        itmp[o++] = clip8(s1);
+                        itmp[o++] = clip8(s2);
+                    } else {
+                        tmp[o++] = (byte) clip8(s0);
+                        tmp[o++] = (byte) clip8(s1);
+                        tmp[o++] = (byte) clip8(s2);
+                    }
                 }
             }
             if (!needV) return new Rgb8(outW, outH, tmp);
+            return verticalInt(itmp, tmpStride, -tmpRowOff, cv, outW, outH);
         } else {
             tmp = null;
             tmpRowOff = 0;
             tmpStride = 0;
         }
-        // Vertical pass.
-        final byte[] in = needH ? tmp : s;
+        // Vertical pass straight from the source bytes (no horizontal pass).
+        final byte[] in = s;
         final int rowLen = outW * 3;
-        final int inStride = needH ? tmpStride : sw * 3;
-        final int colOff = needH ? 0 : left * 3;
-        final int rowShift = needH ? -tmpRowOff : top;
+        final int inStride = sw * 3;
+        final int colOff = left * 3;
+        final int rowShift = top;
         byte[] out = new byte[outH * rowLen];
         int[] acc = new int[rowLen];
         final int ks = cv.ksize;
@@ -158,6 +177,28 @@ public final class PilBicubic {
             }
             int o = yy * rowLen;
             for (int i = 0; i < rowLen; i++) out[o + i] = (byte) clip8(acc[i]);
+        }
+        return new Rgb8(outW, outH, out);
+    }
+
+    /** The vertical pass over an int intermediate (values 0..255), rows shifted by {@code rowShift}. */
+    private static Rgb8 verticalInt(int[] in, int inStride, int rowShift, Coeffs cv, int outW, int outH) {
+        final int rowLen = outW * 3;
+        byte[] out = new byte[outH * rowLen];
+        int[] acc = new int[rowLen];
+        final int ks = cv.ksize;
+        final int[] kk = cv.kk, b = cv.bounds;
+        final int half = 1 << (PRECISION_BITS - 1);
+        for (int yy = 0; yy < outH; yy++) {
+            java.util.Arrays.fill(acc, half);
+            int ymin = b[yy * 2], n = b[yy * 2 + 1];
+            for (int t = 0; t < n; t++) {
+                int k = kk[yy * ks + t];
+                int base = (ymin + t + rowShift) * inStride;
+                for (int i = 0; i < rowLen; i++) acc[i] += in[base + i] * k;
+            }
+            int o = yy * rowLen;
+            for (int i = 0; i < rowLen; i++) out[o + i] = (byte) Math.max(0, Math.min(255, acc[i] >> PRECISION_BITS));
         }
         return new Rgb8(outW, outH, out);
     }

@@ -19,6 +19,8 @@ package org.vitssl.augment.transform;
  */
 public final class PilGaussianBlur {
     public static final int PASSES = 3;
+    /** Per-thread work arrays (reused: a view is blurred once, on one thread). */
+    private static final ThreadLocal<int[][]> SCRATCH = ThreadLocal.withInitial(() -> new int[][] {new int[0], new int[0]});
 
     private PilGaussianBlur() {}
 
@@ -36,38 +38,67 @@ public final class PilGaussianBlur {
     public static void apply(Rgb8 img, double radius) {
         float r = boxRadius((float) radius);
         int ri = (int) r;
-        long ww = (long) ((float) (1 << 24) / (r * 2 + 1));
-        long fw = ((1L << 24) - (ri * 2 + 1) * ww) / 2;
-        int w = img.width, h = img.height;
-        int maxLen = Math.max(w, h);
-        int[] line = new int[maxLen + 2 * (ri + 1)];
+        int ww = (int) (long) ((float) (1 << 24) / (r * 2 + 1));
+        int fw = (int) (((1L << 24) - (ri * 2 + 1) * (long) ww) / 2);
+        int w = img.width, h = img.height, n = w * h * 3;
         byte[] d = img.data;
-        for (int c = 0; c < 3; c++) {
-            for (int pass = 0; pass < PASSES; pass++) {
-                for (int y = 0; y < h; y++) blurLine(d, (y * w) * 3 + c, 3, w, ri, ww, fw, line);
+        int[][] sc = SCRATCH.get();
+        if (sc[0].length < n) { sc[0] = new int[n]; sc[1] = new int[n]; }
+        int[] a = sc[0], b = sc[1];
+        // Horizontal passes = vertical passes on the transposed image (rows of length 3h, w of them).
+        for (int y = 0; y < h; y++) {
+            for (int x = 0, p = y * w * 3; x < w; x++, p += 3) {
+                int q = (x * h + y) * 3;
+                a[q] = d[p] & 0xff; a[q + 1] = d[p + 1] & 0xff; a[q + 2] = d[p + 2] & 0xff;
             }
-            for (int pass = 0; pass < PASSES; pass++) {
-                for (int x = 0; x < w; x++) blurLine(d, x * 3 + c, w * 3, h, ri, ww, fw, line);
+        }
+        int[] t = passes(a, b, h * 3, w, ri, ww, fw);
+        int[] u = t == a ? b : a;
+        for (int x = 0; x < w; x++) {
+            for (int y = 0, q = x * h * 3; y < h; y++, q += 3) {
+                int p = (y * w + x) * 3;
+                u[p] = t[q]; u[p + 1] = t[q + 1]; u[p + 2] = t[q + 2];
+            }
+        }
+        int[] res = passes(u, t, w * 3, h, ri, ww, fw);
+        for (int i = 0; i < n; i++) d[i] = (byte) res[i];
+    }
+
+    /** PASSES box blurs along the columns of a rows x rowLen array, ping-ponging; returns the result array. */
+    private static int[] passes(int[] src, int[] dst, int rowLen, int rows, int ri, int ww, int fw) {
+        int[] acc = new int[rowLen]; // small (one row)
+        for (int pass = 0; pass < PASSES; pass++) {
+            columnPass(src, dst, rowLen, rows, ri, ww, fw, acc);
+            int[] tmp = src; src = dst; dst = tmp;
+        }
+        return src;
+    }
+
+    /**
+     * One pass along every column at once (contiguous inner loops). Sums fit in 32 unsigned bits
+     * ({@code 255 * 2^24 + 2^23 < 2^32}), so int arithmetic that wraps and an unsigned shift are exact.
+     */
+    private static void columnPass(int[] src, int[] dst, int rowLen, int rows, int ri, int ww, int fw, int[] acc) {
+        final int last = rows - 1;
+        final int half = 1 << 23;
+        java.util.Arrays.fill(acc, 0);
+        for (int k = -ri; k <= ri; k++) {
+            int o = clamp(k, last) * rowLen;
+            for (int i = 0; i < rowLen; i++) acc[i] += src[o + i];
+        }
+        for (int y = 0; y < rows; y++) {
+            int oa = clamp(y - ri - 1, last) * rowLen, ob = clamp(y + ri + 1, last) * rowLen, od = y * rowLen;
+            for (int i = 0; i < rowLen; i++) {
+                dst[od + i] = (acc[i] * ww + (src[oa + i] + src[ob + i]) * fw + half) >>> 24;
+            }
+            if (y < last) {
+                int oin = ob, oout = clamp(y - ri, last) * rowLen;
+                for (int i = 0; i < rowLen; i++) acc[i] += src[oin + i] - src[oout + i];
             }
         }
     }
 
-    /** One box-blur pass over n values at d[start + i*stride], in place, via a padded copy in {@code line}. */
-    private static void blurLine(byte[] d, int start, int stride, int n, int ri, long ww, long fw, int[] line) {
-        int pad = ri + 1;
-        int first = d[start] & 0xff, last = d[start + (n - 1) * stride] & 0xff;
-        for (int i = 0; i < pad; i++) line[i] = first;
-        for (int i = 0, p = start; i < n; i++, p += stride) line[pad + i] = d[p] & 0xff;
-        for (int i = 0; i < pad; i++) line[pad + n + i] = last;
-        // Window sum over padded indices [x + pad - ri, x + pad + ri] for x = 0.
-        long acc = 0;
-        for (int i = pad - ri; i <= pad + ri; i++) acc += line[i];
-        final long half = 1L << 23;
-        for (int x = 0, p = start; x < n; x++, p += stride) {
-            int c = x + pad;
-            long bulk = acc * ww + (long) (line[c - ri - 1] + line[c + ri + 1]) * fw;
-            d[p] = (byte) ((bulk + half) >>> 24);
-            if (x + 1 < n) acc += line[c + ri + 1] - line[c - ri];
-        }
+    private static int clamp(int i, int last) {
+        return i < 0 ? 0 : (i > last ? last : i);
     }
 }

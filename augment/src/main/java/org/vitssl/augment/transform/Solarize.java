@@ -2,7 +2,7 @@ package org.vitssl.augment.transform;
 
 /**
  * PIL {@code ImageOps.solarize(img, threshold)}: {@code v < threshold ? v : 255 - v} per channel, through a
- * lookup table (OpenCV LUT). DINO uses threshold 128. Exact.
+ * 256-entry lookup table (a tight byte-array loop). DINO uses threshold 128. Exact.
  */
 public final class Solarize {
     private Solarize() {}
@@ -14,6 +14,6 @@ public final class Solarize {
     }
 
     public static void apply(Rgb8 img, int threshold) {
-        OpenCv.lut(img, table(threshold));
+        img.applyLut(table(threshold));
     }
 }

@@ -21,7 +21,7 @@ import ai.djl.ndarray.types.Shape;
  * </pre>
  *
  * tau_t: {@link TeacherTempSchedule} 0.04 -> 0.04 over 30 epochs by default; tau_t2: 0.04 -> 0.07 over
- * 30 epochs, held at the warm-up value for the first {@code pred_start_epoch} epochs. Inputs: student
+ * 30 epochs, held at the warm-up value for the first {@code pred-start-epoch} epochs. Inputs: student
  * CLS logits (ncrops*B, K) crop-major; student patch logits (2B, N, K2) (computed on the masked
  * globals); teacher CLS (2B, K) and patch (2B, N, K2) logits on the unmasked globals; masks (2B, N)
  * or (2B, h, w) boolean (true = masked), crop-major like the logits.

@@ -3,6 +3,7 @@ package org.vitssl.pretrain.loss;
 import com.typesafe.config.Config;
 import org.vitssl.common.config.ConfigChecks;
 
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -24,53 +25,55 @@ public final class LossConfigs {
 
     public static DinoLoss dino(Config c, int outDim) {
         String p = ROOT + ".dino.";
-        return new DinoLoss(outDim, temp(c, p + "student_temp"),
-                new TeacherTempSchedule(temp(c, p + "warmup_teacher_temp"), temp(c, p + "teacher_temp"),
-                        ConfigChecks.nonNegativeInt(c, p + "warmup_teacher_temp_epochs")),
-                ConfigChecks.probability(c, p + "center_momentum"));
+        return new DinoLoss(outDim, temp(c, p + "student-temp"),
+                new TeacherTempSchedule(temp(c, p + "warmup-teacher-temp"), temp(c, p + "teacher-temp"),
+                        ConfigChecks.nonNegativeInt(c, p + "warmup-teacher-temp-epochs")),
+                ConfigChecks.probability(c, p + "center-momentum"));
     }
 
     /** The epoch where masked-patch prediction starts (also the start of masking). */
     public static int predStartEpoch(Config c) {
-        return ConfigChecks.nonNegativeInt(c, ROOT + ".ibot.pred_start_epoch");
+        return ConfigChecks.nonNegativeInt(c, ROOT + ".ibot.pred-start-epoch");
     }
 
     public static IbotLoss ibot(Config c, int outDim, int patchOutDim) {
         String p = ROOT + ".ibot.";
-        int warmEpochs = ConfigChecks.nonNegativeInt(c, p + "warmup_teacher_temp_epochs");
-        return new IbotLoss(outDim, patchOutDim, temp(c, p + "student_temp"),
-                new TeacherTempSchedule(temp(c, p + "warmup_teacher_temp"), temp(c, p + "teacher_temp"), warmEpochs),
-                new TeacherTempSchedule(temp(c, p + "warmup_teacher_patch_temp"), temp(c, p + "teacher_patch_temp"),
+        int warmEpochs = ConfigChecks.nonNegativeInt(c, p + "warmup-teacher-temp-epochs");
+        return new IbotLoss(outDim, patchOutDim, temp(c, p + "student-temp"),
+                new TeacherTempSchedule(temp(c, p + "warmup-teacher-temp"), temp(c, p + "teacher-temp"), warmEpochs),
+                new TeacherTempSchedule(temp(c, p + "warmup-teacher-patch-temp"), temp(c, p + "teacher-patch-temp"),
                         warmEpochs, predStartEpoch(c)),
-                ConfigChecks.probability(c, p + "center_momentum"),
-                ConfigChecks.probability(c, p + "center_momentum2"),
+                ConfigChecks.probability(c, p + "center-momentum"),
+                ConfigChecks.probability(c, p + "center-momentum2"),
                 ConfigChecks.doubleIn(c, p + "lambda1", 0, 1e6),
                 ConfigChecks.doubleIn(c, p + "lambda2", 0, 1e6));
     }
 
     public static BarlowTwinsLoss barlowTwins(Config c) {
-        String p = ROOT + ".barlow_twins.";
-        return new BarlowTwinsLoss(ConfigChecks.doubleIn(c, p + "lambda", 0, 1e6), ConfigChecks.doubleIn(c, p + "bn_eps", 0, 1));
+        String p = ROOT + ".barlow-twins.";
+        return new BarlowTwinsLoss(ConfigChecks.doubleIn(c, p + "lambda", 0, 1e6), ConfigChecks.doubleIn(c, p + "bn-eps", 0, 1));
     }
 
     public static DinoTwinsLoss dinoTwins(Config c, int outDim) {
-        String p = ROOT + ".dino_twins.";
-        DinoLoss dino = new DinoLoss(outDim, temp(c, p + "student_temp"),
-                new TeacherTempSchedule(temp(c, p + "warmup_teacher_temp"), temp(c, p + "teacher_temp"),
-                        ConfigChecks.nonNegativeInt(c, p + "warmup_teacher_temp_epochs")),
-                ConfigChecks.probability(c, p + "center_momentum"));
-        return new DinoTwinsLoss(dino, ConfigChecks.doubleIn(c, p + "bt_lambda", 0, 1e6),
-                ConfigChecks.doubleIn(c, p + "bt_beta", 0, 1e6));
+        String p = ROOT + ".dino-twins.";
+        DinoLoss dino = new DinoLoss(outDim, temp(c, p + "student-temp"),
+                new TeacherTempSchedule(temp(c, p + "warmup-teacher-temp"), temp(c, p + "teacher-temp"),
+                        ConfigChecks.nonNegativeInt(c, p + "warmup-teacher-temp-epochs")),
+                ConfigChecks.probability(c, p + "center-momentum"));
+        return new DinoTwinsLoss(dino, ConfigChecks.doubleIn(c, p + "bt-lambda", 0, 1e6),
+                ConfigChecks.doubleIn(c, p + "bt-beta", 0, 1e6));
     }
 
     public static boolean reppasContrastiveEnabled(Config c) {
-        return c.getBoolean(ROOT + ".reppas_contrastive.enabled");
+        return c.getBoolean(ROOT + ".reppas-contrastive.enabled");
     }
 
     public static ReppasContrastiveLoss reppasContrastive(Config c) {
-        String p = ROOT + ".reppas_contrastive.";
-        String source = ConfigChecks.oneOf(c, p + "source", Set.of("student", "teacher_detached"));
+        String p = ROOT + ".reppas-contrastive.";
+        String source = c.getString(p + "source").toLowerCase(Locale.ROOT).replace('_', '-');  // teacher_detached: older spelling
+        Set<String> sources = Set.of("student", "teacher-detached");
+        if (!sources.contains(source)) throw ConfigChecks.bad(p + "source", source, "must be one of " + sources);
         return new ReppasContrastiveLoss(ConfigChecks.doubleIn(c, p + "lambda3", 0, 1e6), temp(c, p + "temperature"),
-                ConfigChecks.intIn(c, p + "k_anchors", 1, 1 << 20), ReppasContrastiveLoss.Source.parse(source));
+                ConfigChecks.intIn(c, p + "k-anchors", 1, 1 << 20), ReppasContrastiveLoss.Source.parse(source));
     }
 }

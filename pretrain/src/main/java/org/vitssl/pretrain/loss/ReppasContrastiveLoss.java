@@ -37,8 +37,8 @@ public final class ReppasContrastiveLoss {
         public static Source parse(String s) {
             switch (s.toLowerCase(Locale.ROOT)) {
                 case "student": return STUDENT;
-                case "teacher_detached": return TEACHER_DETACHED;
-                default: throw new IllegalArgumentException("unknown contrastive source '" + s + "' (student | teacher_detached)");
+                case "teacher-detached": case "teacher_detached": return TEACHER_DETACHED;
+                default: throw new IllegalArgumentException("unknown contrastive source '" + s + "' (student | teacher-detached)");
             }
         }
     }
@@ -51,7 +51,7 @@ public final class ReppasContrastiveLoss {
     public ReppasContrastiveLoss(double lambda3, double tau, int k, Source source) {
         if (!(lambda3 >= 0)) throw new IllegalArgumentException("lambda3 must be >= 0");
         if (!(tau > 0)) throw new IllegalArgumentException("temperature must be > 0");
-        if (k < 1) throw new IllegalArgumentException("k_anchors must be >= 1");
+        if (k < 1) throw new IllegalArgumentException("k-anchors must be >= 1");
         this.lambda3 = lambda3;
         this.tau = tau;
         this.k = k;
@@ -86,7 +86,7 @@ public final class ReppasContrastiveLoss {
         }
         int twoB = (int) s.get(0), b = twoB / 2, n = (int) s.get(1);
         long k2 = s.get(2);
-        if (2 * k > n) throw new IllegalArgumentException("k_anchors " + k + " needs at least 2k = " + (2 * k) + " patches, got " + n);
+        if (2 * k > n) throw new IllegalArgumentException("k-anchors " + k + " needs at least 2k = " + (2 * k) + " patches, got " + n);
         long[] pos = new long[b * 2 * k], neg = new long[b * 2 * k];
         int o = 0;
         for (int img = 0; img < b; img++) {

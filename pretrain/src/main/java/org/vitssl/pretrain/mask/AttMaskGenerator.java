@@ -15,9 +15,9 @@ import java.util.SplittableRandom;
  *   n_mask    = int(N * r)
  *   high: mask the n_mask highest scores;  low: the n_mask lowest
  *   hint: high, then r' = a second independent draw (once per batch),
- *         top set = the int(N * show_max) highest (show_max = 0.1), built for every row,
- *         reveal int(N * show_max * r') cells chosen uniformly without replacement from the top set
- *   per row: u ~ U[0,1); the row keeps its mask only when u &lt; masking_prob (0.5), else it is cleared
+ *         top set = the int(N * show-max) highest (show-max = 0.1), built for every row,
+ *         reveal int(N * show-max * r') cells chosen uniformly without replacement from the top set
+ *   per row: u ~ U[0,1); the row keeps its mask only when u &lt; masking-prob (0.5), else it is cleared
  * </pre>
  *
  * Ties: {@link ScoreRanking} (lower patch index first). The per-row probability is drawn for each of
@@ -29,9 +29,9 @@ public final class AttMaskGenerator implements MaskStrategy {
 
         public static Mode parse(String s) {
             switch (s.toLowerCase(Locale.ROOT)) {
-                case "attmask_high": case "high": return HIGH;
-                case "attmask_low": case "low": return LOW;
-                case "attmask_hint": case "hint": return HINT;
+                case "attmask-high": case "attmask_high": case "high": return HIGH;
+                case "attmask-low": case "attmask_low": case "low": return LOW;
+                case "attmask-hint": case "attmask_hint": case "hint": return HINT;
                 default: throw new IllegalArgumentException("unknown AttMask mode " + s);
             }
         }
@@ -46,8 +46,8 @@ public final class AttMaskGenerator implements MaskStrategy {
     private final double showMax;
 
     public AttMaskGenerator(Mode mode, MaskRatioSampler ratio, double maskingProb, double showMax) {
-        if (!(maskingProb >= 0 && maskingProb <= 1)) throw new IllegalArgumentException("masking_prob must be in [0, 1]");
-        if (!(showMax >= 0 && showMax <= 1)) throw new IllegalArgumentException("show_max must be in [0, 1]");
+        if (!(maskingProb >= 0 && maskingProb <= 1)) throw new IllegalArgumentException("masking-prob must be in [0, 1]");
+        if (!(showMax >= 0 && showMax <= 1)) throw new IllegalArgumentException("show-max must be in [0, 1]");
         this.mode = mode;
         this.ratio = ratio;
         this.maskingProb = maskingProb;

@@ -15,12 +15,12 @@ import java.util.Map;
  * <pre>
  *   a_h      = A_L[b, h, 0, 1:]                         CLS query row without the CLS key column
  *   raw      = (1/H) sum_h a_h                           (AttMask's score for the last layer)
- *   log_raw  = (1/H) sum_h log a_h                       (log of the geometric mean over heads)
+ *   log-raw  = (1/H) sum_h log a_h                       (log of the geometric mean over heads)
  *   power    = (1/H) sum_h a_h^p                         (p = 0.5 by default)
  *   rollout  = row 0, columns 1..N of  prod_{l in order} (mean_h A_l + I)    (no row renormalisation)
  * </pre>
  *
- * The accumulating variant of log_raw / power reproduces the Reppas code's bug: the per-head
+ * The accumulating variant of log-raw / power reproduces the Reppas code's bug: the per-head
  * accumulator is never reset, so row b gets (1/H) sum_{b' &lt;= b} sum_h f(a_h[b']), a running sum over
  * the rows in the order they are passed (the concatenated global views, crop-major). Only row 0 is
  * then the intended score.

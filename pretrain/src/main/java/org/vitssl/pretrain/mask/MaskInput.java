@@ -10,7 +10,7 @@ import java.util.Map;
  * @param rows             masks to make: 2B (the global crops, crop-major)
  * @param h                patch grid height of a global crop
  * @param w                patch grid width
- * @param epoch            current epoch (ratio schedule: no masking before pred_start_epoch)
+ * @param epoch            current epoch (ratio schedule: no masking before pred-start-epoch)
  * @param depth            number of ViT blocks (resolves layer indices; unused by loader masks)
  * @param attentionByLayer teacher attention (rows, heads, h*w+1, h*w+1) of the layers the strategy
  *                         asked for ({@link MaskStrategy#attentionLayers}); empty for loader masks

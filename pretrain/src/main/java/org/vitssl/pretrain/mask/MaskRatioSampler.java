@@ -9,10 +9,10 @@ import java.util.SplittableRandom;
  * <pre>
  *   one entry (pr, var):  r ~ U(pr - var, pr + var) if var &gt; 0, else r = pr
  *   a list:               draw one candidate per entry as above, then pick one uniformly
- *   epoch &lt; pred_start_epoch:  r = 0 (no masking, nothing is drawn)
+ *   epoch &lt; pred-start-epoch:  r = 0 (no masking, nothing is drawn)
  * </pre>
  *
- * The recipe {@code pred_ratio = [0, 0.3], pred_ratio_var = [0, 0.2]} gives r = 0 with probability 1/2 and
+ * The recipe {@code pred-ratio = [0, 0.3], pred-ratio-var = [0, 0.2]} gives r = 0 with probability 1/2 and
  * r ~ U(0.1, 0.5) otherwise. Each entry must satisfy 0 &lt;= pr - var and pr + var &lt;= 1.
  */
 public final class MaskRatioSampler {
@@ -22,15 +22,15 @@ public final class MaskRatioSampler {
 
     public MaskRatioSampler(double[] ratios, double[] vars, int startEpoch) {
         if (ratios.length == 0 || ratios.length != vars.length) {
-            throw new IllegalArgumentException("pred_ratio " + Arrays.toString(ratios) + " and pred_ratio_var "
+            throw new IllegalArgumentException("pred-ratio " + Arrays.toString(ratios) + " and pred-ratio-var "
                     + Arrays.toString(vars) + " must be non-empty lists of the same length");
         }
         for (int i = 0; i < ratios.length; i++) {
             if (vars[i] < 0 || ratios[i] - vars[i] < 0 || ratios[i] + vars[i] > 1) {
-                throw new IllegalArgumentException("pred_ratio " + ratios[i] + " +- " + vars[i] + " must stay within [0, 1]");
+                throw new IllegalArgumentException("pred-ratio " + ratios[i] + " +- " + vars[i] + " must stay within [0, 1]");
             }
         }
-        if (startEpoch < 0) throw new IllegalArgumentException("pred_start_epoch must be >= 0");
+        if (startEpoch < 0) throw new IllegalArgumentException("pred-start-epoch must be >= 0");
         this.ratios = ratios.clone();
         this.vars = vars.clone();
         this.startEpoch = startEpoch;

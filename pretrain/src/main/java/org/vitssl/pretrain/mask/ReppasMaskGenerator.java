@@ -15,7 +15,7 @@ import java.util.TreeSet;
  *   score of view q = scores[q].compute(teacher attention of the 2B concatenated global views)[rows of view q]
  *   per row (image-view):  r ~ U(lo, hi) (0.1, 0.5), drawn for EVERY row
  *                          mask the int(N * r) highest scores   (ties: lower patch index first)
- *                          keep the mask only when u &lt; masking_prob (0.5), u ~ U[0,1), else no mask
+ *                          keep the mask only when u &lt; masking-prob (0.5), u ~ U[0,1), else no mask
  * </pre>
  *
  * With a single score (the contrastive script) both views use it. The loader's block masks are not used.
@@ -29,7 +29,7 @@ public final class ReppasMaskGenerator implements MaskStrategy {
     public ReppasMaskGenerator(List<ReppasScore> perView, double ratioLo, double ratioHi, double maskingProb) {
         if (perView.isEmpty()) throw new IllegalArgumentException("at least one mask method");
         if (!(ratioLo >= 0 && ratioLo <= ratioHi && ratioHi <= 1)) throw new IllegalArgumentException("ratio range must satisfy 0 <= lo <= hi <= 1");
-        if (!(maskingProb >= 0 && maskingProb <= 1)) throw new IllegalArgumentException("masking_prob must be in [0, 1]");
+        if (!(maskingProb >= 0 && maskingProb <= 1)) throw new IllegalArgumentException("masking-prob must be in [0, 1]");
         this.perView = List.copyOf(perView);
         this.ratioLo = ratioLo;
         this.ratioHi = ratioHi;

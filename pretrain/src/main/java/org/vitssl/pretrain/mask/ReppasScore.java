@@ -11,17 +11,17 @@ import java.util.TreeSet;
  *
  * <pre>
  *   raw                    mean_h A_L[:, h, 0, 1:]
- *   log_raw                (1/H) sum_h log A_L[:, h, 0, 1:]
+ *   log-raw                (1/H) sum_h log A_L[:, h, 0, 1:]
  *   power                  (1/H) sum_h A_L[:, h, 0, 1:]^p
- *   rollout_all            row 0 of (A0+I)(A1+I)...(A_{D-1}+I), layer 0 leftmost            (choose_mask.py)
- *   rollout_mid            layers D/3 .. 2D/3-1 (4,5,6,7 for D=12), first layer leftmost      (choose_mask.py)
- *   rollout_last           layers 2D/3 .. D-1 (8,9,10,11), first layer leftmost              (choose_mask.py)
- *   rollout_last_reversed  the same layers, last layer leftmost (11,10,9,8)                   (multi_choose_mask.py,
+ *   rollout-all            row 0 of (A0+I)(A1+I)...(A_{D-1}+I), layer 0 leftmost            (choose_mask.py)
+ *   rollout-mid            layers D/3 .. 2D/3-1 (4,5,6,7 for D=12), first layer leftmost      (choose_mask.py)
+ *   rollout-last           layers 2D/3 .. D-1 (8,9,10,11), first layer leftmost              (choose_mask.py)
+ *   rollout-last-reversed  the same layers, last layer leftmost (11,10,9,8)                   (multi_choose_mask.py,
  *                          Abnar &amp; Zuidema's order)
  * </pre>
  *
  * A_l + I uses the head mean of layer l, no row renormalisation (same ranking as 0.5A + 0.5I). Layers
- * may be negative (counted from the end: -1 = the last block). With {@code accumulate} log_raw and
+ * may be negative (counted from the end: -1 = the last block). With {@code accumulate} log-raw and
  * power reproduce the Reppas code's running sum over the rows of the batch ({@link AttentionScores}).
  */
 public final class ReppasScore {
@@ -29,11 +29,13 @@ public final class ReppasScore {
         RAW, LOG_RAW, POWER, ROLLOUT_ALL, ROLLOUT_MID, ROLLOUT_LAST, ROLLOUT_LAST_REVERSED;
 
         public static Method parse(String s) {
-            String k = s.toLowerCase(Locale.ROOT);
-            if (k.endsWith("_") ) k = k.substring(0, k.length() - 1);    // the code's "rollout_all_" spelling
+            // kebab-case (log-raw, rollout-all, ...) is the config spelling; snake_case and the reference
+            // code's trailing underscore ("rollout_all_") are accepted too.
+            String k = s.toLowerCase(Locale.ROOT).replace('-', '_');
+            if (k.endsWith("_") ) k = k.substring(0, k.length() - 1);
             for (Method m : values()) if (m.name().toLowerCase(Locale.ROOT).equals(k)) return m;
-            throw new IllegalArgumentException("unknown Reppas mask method '" + s + "'; one of raw, log_raw, power, "
-                    + "rollout_all, rollout_mid, rollout_last, rollout_last_reversed");
+            throw new IllegalArgumentException("unknown Reppas mask method '" + s + "'; one of raw, log-raw, power, "
+                    + "rollout-all, rollout-mid, rollout-last, rollout-last-reversed");
         }
 
         public boolean isRollout() { return name().startsWith("ROLLOUT"); }

@@ -49,8 +49,8 @@ class ConfigFactoriesTest {
         assertEquals(3, r.kAnchors());
         assertEquals(0.2, r.temperature());
         assertEquals(ReppasContrastiveLoss.Source.TEACHER_DETACHED,
-                LossConfigs.reppasContrastive(load("loss.reppas_contrastive.source=teacher_detached")).source());
-        IbotLoss held = LossConfigs.ibot(load("loss.ibot.pred_start_epoch=3"), 8, 8);
+                LossConfigs.reppasContrastive(load("loss.reppas-contrastive.source=teacher-detached")).source());
+        IbotLoss held = LossConfigs.ibot(load("loss.ibot.pred-start-epoch=3"), 8, 8);
         assertEquals(0.04, held.teacherPatchTempSchedule().at(3), 1e-12);
         assertEquals(3, held.teacherPatchTempSchedule().holdEpochs());
     }
@@ -64,7 +64,7 @@ class ConfigFactoriesTest {
         assertEquals(16, ((BlockMaskGenerator) block.shape()).minArea(14, 14));
         assertEquals(1.0, block.keepProb());
         assertArrayEquals(new double[] {0.3}, block.ratioSampler().ratios());
-        AttMaskGenerator att = assertInstanceOf(AttMaskGenerator.class, MaskConfigs.fromConfig(load("mask.method=attmask_hint")));
+        AttMaskGenerator att = assertInstanceOf(AttMaskGenerator.class, MaskConfigs.fromConfig(load("mask.method=attmask-hint")));
         assertEquals(AttMaskGenerator.Mode.HINT, att.mode());
         assertEquals(0.5, att.maskingProb());
         assertEquals(0.1, att.showMax());
@@ -76,8 +76,8 @@ class ConfigFactoriesTest {
         assertEquals(0.1, rep.ratioLo());
         assertEquals(0.5, rep.ratioHi());
         assertEquals(0.5, rep.maskingProb());
-        MaskRatioSampler recipe = MaskConfigs.ratioSampler(load("mask.pred_ratio=[0, 0.3]", "mask.pred_ratio_var=[0, 0.2]",
-                "loss.ibot.pred_start_epoch=2"));
+        MaskRatioSampler recipe = MaskConfigs.ratioSampler(load("mask.pred-ratio=[0, 0.3]", "mask.pred-ratio-var=[0, 0.2]",
+                "loss.ibot.pred-start-epoch=2"));
         assertEquals(2, recipe.startEpoch());
         assertSame(MaskStrategy.NONE, MaskConfigs.fromConfig(load("mask.method=none")));
     }
@@ -85,16 +85,35 @@ class ConfigFactoriesTest {
     @Test
     void badValuesNameTheKey() {
         assertKey("vitssl.mask.method", () -> MaskConfigs.fromConfig(load("mask.method=blocks")));
-        assertKey("vitssl.mask.pred_ratio_var", () -> MaskConfigs.fromConfig(load("mask.pred_ratio=[0, 0.3]")));
-        assertKey("vitssl.mask.pred_ratio_var", () -> MaskConfigs.fromConfig(load("mask.pred_ratio_var=[0.5]")));
+        assertKey("vitssl.mask.pred-ratio-var", () -> MaskConfigs.fromConfig(load("mask.pred-ratio=[0, 0.3]")));
+        assertKey("vitssl.mask.pred-ratio-var", () -> MaskConfigs.fromConfig(load("mask.pred-ratio-var=[0.5]")));
         assertKey("vitssl.mask.reppas.methods", () -> MaskConfigs.fromConfig(load("mask.method=reppas", "mask.reppas.methods=[raw, rolout_all]")));
         assertKey("vitssl.mask.reppas.layers", () -> MaskConfigs.fromConfig(load("mask.method=reppas", "mask.reppas.layers=[11]")));
-        assertKey("vitssl.mask.attmask.masking_prob", () -> MaskConfigs.fromConfig(load("mask.method=attmask_low", "mask.attmask.masking_prob=1.5")));
-        assertKey("vitssl.mask.block.min_aspect", () -> MaskConfigs.fromConfig(load("mask.block.min_aspect=3")));
-        assertKey("vitssl.loss.dino.teacher_temp", () -> LossConfigs.dino(load("loss.dino.teacher_temp=0"), 4));
-        assertKey("vitssl.loss.ibot.center_momentum2", () -> LossConfigs.ibot(load("loss.ibot.center_momentum2=2"), 4, 4));
-        assertKey("vitssl.loss.reppas_contrastive.source", () -> LossConfigs.reppasContrastive(load("loss.reppas_contrastive.source=teacher")));
-        assertKey("vitssl.loss.reppas_contrastive.k_anchors", () -> LossConfigs.reppasContrastive(load("loss.reppas_contrastive.k_anchors=0")));
+        assertKey("vitssl.mask.attmask.masking-prob", () -> MaskConfigs.fromConfig(load("mask.method=attmask-low", "mask.attmask.masking-prob=1.5")));
+        assertKey("vitssl.mask.block.min-aspect", () -> MaskConfigs.fromConfig(load("mask.block.min-aspect=3")));
+        assertKey("vitssl.loss.dino.teacher-temp", () -> LossConfigs.dino(load("loss.dino.teacher-temp=0"), 4));
+        assertKey("vitssl.loss.ibot.center-momentum2", () -> LossConfigs.ibot(load("loss.ibot.center-momentum2=2"), 4, 4));
+        assertKey("vitssl.loss.reppas-contrastive.source", () -> LossConfigs.reppasContrastive(load("loss.reppas-contrastive.source=teacher")));
+        assertKey("vitssl.loss.reppas-contrastive.k-anchors", () -> LossConfigs.reppasContrastive(load("loss.reppas-contrastive.k-anchors=0")));
+    }
+
+    @Test
+    void snakeCaseKeysAreRejectedAndSnakeCaseValuesStillParse() {
+        ConfigException old = assertThrows(ConfigException.class, () -> load("loss.ibot.pred_start_epoch=3"));
+        assertTrue(old.getMessage().contains("unknown key vitssl.loss.ibot.pred_start_epoch"), old.getMessage());
+        assertTrue(old.getMessage().contains("did you mean vitssl.loss.ibot.pred-start-epoch"), old.getMessage());
+        assertThrows(ConfigException.class, () -> load("mask.reppas.accumulate_across_batch=true"));
+
+        assertEquals("attmask-hint", MaskConfigs.method(load("mask.method=attmask_hint")));
+        AttMaskGenerator att = assertInstanceOf(AttMaskGenerator.class, MaskConfigs.fromConfig(load("mask.method=attmask_low")));
+        assertEquals(AttMaskGenerator.Mode.LOW, att.mode());
+        assertEquals(ReppasContrastiveLoss.Source.TEACHER_DETACHED,
+                LossConfigs.reppasContrastive(load("loss.reppas-contrastive.source=teacher_detached")).source());
+        ReppasMaskGenerator rep = assertInstanceOf(ReppasMaskGenerator.class, MaskConfigs.fromConfig(
+                load("mask.method=reppas", "mask.reppas.methods=[log_raw, rollout-last-reversed]")));
+        assertEquals(ReppasScore.Method.LOG_RAW, rep.scores().get(0).method());
+        assertEquals(ReppasScore.Method.ROLLOUT_LAST_REVERSED, rep.scores().get(1).method());
+        assertEquals(ReppasScore.Method.ROLLOUT_MID, ReppasScore.Method.parse("rollout-mid"));
     }
 
     private static void assertKey(String key, org.junit.jupiter.api.function.Executable e) {
@@ -110,8 +129,8 @@ class ConfigFactoriesTest {
             SplittableRandom rng = new SplittableRandom(4);
             for (int i = 0; i < a.length; i++) a[i] = (float) rng.nextDouble();
             NDArray att = m.create(a, new Shape(rows, 2, t, t));
-            MaskStrategy high = MaskConfigs.fromConfig(load("mask.method=attmask_high", "mask.attmask.masking_prob=1.0",
-                    "mask.pred_ratio=[0.5]"));
+            MaskStrategy high = MaskConfigs.fromConfig(load("mask.method=attmask-high", "mask.attmask.masking-prob=1.0",
+                    "mask.pred-ratio=[0.5]"));
             assertTrue(high.needsAttention());
             assertEquals(List.of(3), List.copyOf(high.attentionLayers(4)));
             boolean[][] masks = high.generate(new MaskInput(rows, h, w, 0, 4, Map.of(3, att)), rng);

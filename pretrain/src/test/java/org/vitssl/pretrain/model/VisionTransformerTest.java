@@ -100,6 +100,25 @@ class VisionTransformerTest {
     }
 
     @Test
+    void backwardReachesEveryParameterThroughMaskAndInterpolatedPositions() {
+        try (NDManager m = manager.newSubManager()) {
+            ai.djl.engine.Engine.getInstance().setRandomSeed(11);
+            ViTConfig c = ViTConfig.of(16, 2, 2, 4, 16).withMaskToken(true).withLayerScaleInit(0.1);
+            VisionTransformer v = VisionTransformer.create(c, m);
+            NDArray img = m.randomNormal(new ai.djl.ndarray.types.Shape(2, 3, 8, 8));
+            NDArray mask = m.create(new boolean[] {true, false, false, true, false, false, true, false}).reshape(2, 2, 2);
+            try (ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+                ViTOutput o = v.forward(null, img, mask, true, new int[] {-1}, 0);
+                gc.backward(o.tokens().square().sum().add(o.lastClsAttention().sum()));
+            }
+            for (Map.Entry<String, Parameter> e : v.namedParameters().entrySet()) {
+                float g = e.getValue().getArray().getGradient().abs().sum().getFloat();
+                assertTrue(g > 0 && Float.isFinite(g), e.getKey() + " gradient " + g);
+            }
+        }
+    }
+
+    @Test
     void dropPathDropsWholeSamplesAndRescales() {
         try (NDManager m = manager.newSubManager()) {
             NDArray x = m.ones(new ai.djl.ndarray.types.Shape(400, 3, 2));

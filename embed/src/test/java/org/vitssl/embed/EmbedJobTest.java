@@ -1,0 +1,183 @@
+package org.vitssl.embed;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vitssl.common.config.VitsslConfig;
+import org.vitssl.common.io.AtomicOutput;
+import org.vitssl.pretrain.model.SafetensorsIO;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The embed job against features computed independently by torchvision + a reference ViT forward
+ * (embed/src/test/python/make_embed_fixture.py). Tolerance: 1e-4 absolute on features of magnitude ~1
+ * (float32 through different kernels).
+ */
+class EmbedJobTest {
+    static final Path FIX = Path.of("src/test/resources/fixtures/embed");
+    static SparkSession spark;
+    static Config expected;
+    @TempDir static Path dir;
+    static Path images;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        spark = SparkSession.builder().master("local[2]").appName("embed-test")
+                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+        expected = ConfigFactory.parseFile(FIX.resolve("expected.json").toFile());
+        images = writeImages(dir.resolve("images"), null);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        spark.stop();
+    }
+
+    /** An ingest-schema table of the fixture PNGs; {@code corrupt} adds one undecodable row. */
+    static Path writeImages(Path out, String corrupt) throws Exception {
+        StructType schema = new StructType()
+                .add("image_id", DataTypes.StringType).add("label", DataTypes.IntegerType)
+                .add("class_name", DataTypes.StringType).add("width", DataTypes.IntegerType)
+                .add("height", DataTypes.IntegerType).add("format", DataTypes.StringType)
+                .add("bytes", DataTypes.BinaryType);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            byte[] b = Files.readAllBytes(FIX.resolve("img" + i + ".png"));
+            rows.add(RowFactory.create("img" + i + ".png", i % 2, "c" + (i % 2), 0, 0, "png", b));
+        }
+        if (corrupt != null) rows.add(RowFactory.create(corrupt, 0, "c0", 0, 0, "jpeg", new byte[] {1, 2, 3}));
+        spark.createDataFrame(rows, schema).repartition(1).write().parquet(out.toString());
+        return out;
+    }
+
+    static EmbedSettings settings(String... overrides) {
+        List<String> o = new ArrayList<>(List.of(
+                "embed.checkpoint=" + FIX.resolve("teacher_student.safetensors").toAbsolutePath(),
+                "embed.images=" + images, "augment.eval.resize=16", "augment.eval.crop=16", "embed.batch-size=3"));
+        o.addAll(List.of(overrides));
+        return EmbedSettings.fromConfig(VitsslConfig.load(null, o));
+    }
+
+    static Map<String, float[]> read(String output) {
+        Map<String, float[]> m = new HashMap<>();
+        for (Row r : spark.read().parquet(output).collectAsList()) {
+            List<Float> l = r.getList(r.fieldIndex("features"));
+            float[] f = new float[l.size()];
+            for (int i = 0; i < f.length; i++) f[i] = l.get(i);
+            m.put(r.getString(0), f);
+        }
+        return m;
+    }
+
+    static void assertMatches(String feature, Map<String, float[]> got) {
+        assertEquals(4, got.size());
+        for (int i = 0; i < 4; i++) {
+            String name = "img" + i + ".png";
+            List<Double> want = expected.getDoubleList("\"" + name + "\"." + feature);
+            float[] f = got.get(name);
+            assertEquals(want.size(), f.length, feature + " length");
+            for (int j = 0; j < f.length; j++) {
+                assertEquals(want.get(j), f[j], 1e-4, feature + " " + name + "[" + j + "]");
+            }
+        }
+    }
+
+    @Test
+    void everyFeatureKindMatchesTheReference() throws Exception {
+        Config c = VitsslConfig.load(null, List.of());
+        for (String feature : new String[] {"cls", "mean-patch", "cls-mean", "last-blocks-cls"}) {
+            String out = dir.resolve("out-" + feature).toString();
+            EmbedSettings s = settings("embed.output=" + out, "embed.feature=" + feature, "embed.n-last-blocks=2");
+            EmbedJob.Result r = EmbedJob.embed(spark, s, c);
+            assertEquals(4, r.rows());
+            assertMatches(feature, read(out));
+        }
+    }
+
+    @Test
+    void partitionsDoNotChangeTheResult() throws Exception {
+        Config c = VitsslConfig.load(null, List.of());
+        String a = dir.resolve("p1").toString(), b = dir.resolve("p3").toString();
+        EmbedJob.embed(spark, settings("embed.output=" + a, "embed.partitions=1"), c);
+        EmbedJob.embed(spark, settings("embed.output=" + b, "embed.partitions=3"), c);
+        Map<String, float[]> x = read(a), y = read(b);
+        for (String k : x.keySet()) assertArrayEquals(x.get(k), y.get(k), k);
+        assertMatches("cls", y);
+    }
+
+    @Test
+    void aRerunIsSkippedAndOtherWorkIsRefusedWithoutOverwrite() throws Exception {
+        Config c = VitsslConfig.load(null, List.of());
+        String out = dir.resolve("rerun").toString();
+        assertTrue(!EmbedJob.embed(spark, settings("embed.output=" + out), c).skipped());
+        assertTrue(EmbedJob.embed(spark, settings("embed.output=" + out), c).skipped());
+        assertThrows(AtomicOutput.OutputExistsException.class,
+                () -> EmbedJob.embed(spark, settings("embed.output=" + out, "embed.backbone=student"), c));
+        EmbedJob.Result r = EmbedJob.embed(spark, settings("embed.output=" + out, "embed.backbone=student", "embed.overwrite=true"), c);
+        assertTrue(!r.skipped());
+        // The student weights are the teacher's halved: different features, and the table says which.
+        float[] student = read(out).get("img0.png");
+        List<Double> teacher = expected.getDoubleList("\"img0.png\".cls");
+        assertTrue(Math.abs(student[0] - teacher.get(0)) > 1e-3);
+        assertEquals(r.checkpointId(), spark.read().parquet(out).first().getString(3));
+    }
+
+    @Test
+    void aTrainingCheckpointDirectoryIsReadWithItsConfig() throws Exception {
+        Path ckpt = dir.resolve("run/checkpoints/step-10");
+        Files.createDirectories(ckpt);
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> t = SafetensorsIO.read(FIX.resolve("backbone.safetensors"), m);
+            Map<String, NDArray> teacher = new LinkedHashMap<>();
+            t.forEach((k, v) -> teacher.put("backbone." + k, v));
+            // No metadata: the head count must come from config.conf.
+            SafetensorsIO.write(ckpt.resolve("teacher.safetensors"), teacher, Map.of());
+        }
+        Files.writeString(ckpt.resolve("config.conf"), "vitssl.model { arch = custom, embed-dim = 32, depth = 2, num-heads = 2 }");
+        String out = dir.resolve("fromdir").toString();
+        EmbedJob.embed(spark, settings("embed.output=" + out, "embed.checkpoint=" + ckpt), VitsslConfig.load(null, List.of()));
+        assertMatches("cls", read(out));
+    }
+
+    @Test
+    void anUndecodableImageFailsNamingItAndWritesNothing() throws Exception {
+        Path bad = writeImages(dir.resolve("bad-images"), "broken.jpg");
+        String out = dir.resolve("bad-out").toString();
+        Exception e = assertThrows(Exception.class, () -> EmbedJob.embed(spark,
+                settings("embed.output=" + out, "embed.images=" + bad), VitsslConfig.load(null, List.of())));
+        String all = e.toString();
+        for (Throwable t = e.getCause(); t != null; t = t.getCause()) all += " " + t;
+        assertTrue(all.contains("broken.jpg"), all);
+        assertTrue(!Files.exists(Path.of(out)));
+    }
+
+    @Test
+    void badSettingsNameTheKey() {
+        Exception e = assertThrows(Exception.class, () -> settings("embed.output=x", "embed.feature=pooled"));
+        assertTrue(e.getMessage().contains("vitssl.embed.feature"), e.getMessage());
+        e = assertThrows(Exception.class, () -> settings("embed.output=x", "embed.batch-size=0"));
+        assertTrue(e.getMessage().contains("vitssl.embed.batch-size"), e.getMessage());
+    }
+}

@@ -145,7 +145,7 @@ public final class DinoSgdRunner implements StepRunner {
     }
 
     @Override
-    public void save(String dir, Configuration hadoop) {
+    public void save(String dir, Position position, Configuration hadoop) {
         try (NDManager sm = manager.newSubManager()) {
             LinkedHashMap<String, NDArray> st = new LinkedHashMap<>(), te = new LinkedHashMap<>();
             student.forEach((k, v) -> st.put(k, v.getArray()));

@@ -49,7 +49,7 @@ public final class StageCheckpoints {
         String target = new Path(root, "step-" + p.step()).toString();
         AtomicOutput out = AtomicOutput.begin(target, true, conf);
         try {
-            runner.save(out.tempPath(), conf);
+            runner.save(out.tempPath(), p, conf);
             HadoopFiles.writeString(new Path(out.tempPath(), "config.conf").toString(), configText, conf);
             out.commit();
         } catch (RuntimeException e) {

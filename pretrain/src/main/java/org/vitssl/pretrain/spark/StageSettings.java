@@ -40,7 +40,8 @@ public record StageSettings(String images, String runDir, long seed, int epochs,
 
     /**
      * From the resolved configuration: {@code vitssl.pretrain.cluster} (this package) and the training loop's
-     * {@code vitssl.pretrain} keys (images, run-dir, seed, epochs, batch-size, checkpoint.*, progress.*, loader.*).
+     * {@code vitssl.pretrain} keys (images, run-dir, seed, epochs, batch-size, checkpoint.*, progress.*) and the
+     * augment loader's threads ({@code vitssl.augment.loader.*}).
      */
     public static StageSettings fromConfig(Config c) {
         String s = SECTION + ".", p = "vitssl.pretrain.";
@@ -57,7 +58,8 @@ public record StageSettings(String images, String runDir, long seed, int epochs,
                 c.getLong(p + "seed"), ConfigChecks.positiveInt(c, p + "epochs"), ConfigChecks.positiveInt(c, p + "batch-size"),
                 tasks, -1, ConfigChecks.nonNegativeInt(c, p + "checkpoint.every-steps"),
                 ConfigChecks.positiveInt(c, p + "checkpoint.keep"), ConfigChecks.positiveInt(c, p + "progress.every-steps"),
-                ConfigChecks.positiveInt(c, p + "loader.workers"), ConfigChecks.positiveInt(c, p + "loader.queue-depth"),
+                ConfigChecks.positiveInt(c, "vitssl.augment.loader.workers"),
+                ConfigChecks.positiveInt(c, "vitssl.augment.loader.queue-depth"),
                 execGpus, taskGpus, ConfigChecks.nonNegativeInt(c, s + "task-cpus"),
                 AllReduceSettings.fromConfig(c), MultiCropSettings.fromConfig(c),
                 c.root().render(com.typesafe.config.ConfigRenderOptions.concise().setFormatted(true)));

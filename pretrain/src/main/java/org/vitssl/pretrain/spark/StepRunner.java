@@ -32,8 +32,8 @@ public interface StepRunner extends AutoCloseable {
     /** Applies the (averaged) gradients: optimiser step, teacher EMA; {@code position} is before the step. */
     void update(Position position, long totalSteps);
 
-    /** Writes the replica's state files into directory {@code dir} (any Hadoop filesystem). */
-    void save(String dir, Configuration hadoop);
+    /** Writes the replica's state at {@code position} into directory {@code dir} (any Hadoop filesystem). */
+    void save(String dir, Position position, Configuration hadoop);
 
     /** Restores the state written by {@link #save}. */
     void load(String dir, Configuration hadoop);

@@ -50,7 +50,7 @@ record KillingFactory(StepRunnerFactory inner, int rank, long step, String marke
 
             @Override public void update(Position p, long total) { r.update(p, total); }
 
-            @Override public void save(String dir, Configuration h) { r.save(dir, h); }
+            @Override public void save(String dir, Position p, Configuration h) { r.save(dir, p, h); }
 
             @Override public void load(String dir, Configuration h) { r.load(dir, h); }
 

@@ -1,0 +1,111 @@
+package org.vitssl.pretrain.train;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
+import com.typesafe.config.Config;
+import org.apache.hadoop.conf.Configuration;
+import org.vitssl.augment.MultiCropBatch;
+import org.vitssl.common.bench.Benchmark;
+import org.vitssl.common.bench.PythonCounterpart;
+import org.vitssl.common.config.VitsslConfig;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.SplittableRandom;
+
+/**
+ * {@code vitssl bench train-step [depths=4,12] [steps=3] [warmup=1] [threads=2] [python=true]}: the issue's fixed
+ * iBOT step (ViT dim 192, heads 3, patch 4; 2 x 32 px global crops with block masks of ~30% + 6 x 16 px local
+ * crops; shared iBOT head with 8192 outputs on CLS and patch tokens; batch 64; images already in memory),
+ * the full step of the {@link Trainer} (forward, loss, backward, clipping, AdamW, EMA), against the same step in
+ * PyTorch eager ({@code pretrain/bench/bench_step.py}) on the same number of threads.
+ */
+public final class TrainStepBenchmark implements Benchmark {
+    @Override public String name() { return "train-step"; }
+
+    @Override public String summary() { return "iBOT training step, ViT dim 192 depth 4/12, batch 64: Java vs PyTorch eager"; }
+
+    @Override
+    public void run(Config ignored, String[] args, PrintStream out) throws Exception {
+        String[] depths = (args.length > 0 ? args[0] : "4,12").split(",");
+        int steps = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 1;
+        int threads = args.length > 3 ? Integer.parseInt(args[3]) : 2;
+        boolean python = args.length <= 4 || Boolean.parseBoolean(args[4]);
+        int batch = 64;
+        JniUtils.setNumThreads(threads);
+        out.printf("train-step: iBOT, dim 192, heads 3, patch 4, 2x32 + 6x16 crops, K 8192, batch %d, %d threads, %d timed steps%n",
+                batch, threads, steps);
+        out.printf("%-8s %14s %14s %8s%n", "depth", "java img/s", "pytorch img/s", "ratio");
+        for (String d : depths) {
+            int depth = Integer.parseInt(d.trim());
+            double java = javaStep(depth, batch, steps, warmup);
+            double py = Double.NaN;
+            if (python && PythonCounterpart.available()) {
+                String spec = "d" + depth + ":192:" + depth + ":3:4:32:16:6:8192:" + batch;
+                String o = PythonCounterpart.run("pretrain/bench/bench_step.py", List.of("--threads", "" + threads,
+                        "--warmup", "" + warmup, "--iterations", "" + steps, spec), threads, 3600);
+                for (String line : o.split("\n")) if (line.startsWith("d" + depth + " ")) py = Double.parseDouble(line.split(" ")[1]);
+            }
+            out.printf("%-8d %14.2f %14.2f %8.2f%n", depth, java, py, java / py);
+        }
+    }
+
+    static double javaStep(int depth, int batch, int steps, int warmup) throws Exception {
+        Path run = Files.createTempDirectory("vitssl-train-step");
+        List<String> o = new ArrayList<>(List.of(
+                "model.arch=custom", "model.embed-dim=192", "model.depth=" + depth, "model.num-heads=3", "model.patch-size=4",
+                "model.img-size=32", "model.mask-token=true", "model.drop-path-rate=0.1",
+                "model.ibot-head.out-dim=8192", "model.ibot-head.patch-out-dim=8192", "model.ibot-head.shared-head=true",
+                "model.ibot-head.norm-last-layer=false",
+                "augment.global.size=32", "augment.global.count=2", "augment.local.size=16", "augment.local.count=6",
+                "mask.method=block", "mask.pred-ratio=[0.3]", "mask.pred-ratio-var=[0.0]",
+                "loss.ibot.warmup-teacher-temp-epochs=0", "pretrain.method=ibot", "pretrain.run-dir=\"" + run + "\"",
+                "pretrain.batch-size=" + batch, "pretrain.epochs=1", "pretrain.optimizer.warmup-epochs=0",
+                "pretrain.checkpoint.every-steps=0", "pretrain.checkpoint.at-epoch-end=false", "pretrain.checkpoint.resume=false",
+                "pretrain.progress.every-steps=100000", "pretrain.progress.collapse-every-steps=0"));
+        Config c = VitsslConfig.load(null, o);
+        PretrainChecks.validate(c);
+        TrainerSettings s = TrainerSettings.fromConfig(c);
+        SplittableRandom r = new SplittableRandom(1);
+        float[] g = new float[2 * batch * 3 * 32 * 32];
+        float[] l = new float[6 * batch * 3 * 16 * 16];
+        for (int i = 0; i < g.length; i++) g[i] = (float) r.nextGaussian();
+        for (int i = 0; i < l.length; i++) l[i] = (float) r.nextGaussian();
+        String[] ids = new String[batch];
+        for (int i = 0; i < batch; i++) ids[i] = "x" + i;
+        MultiCropBatch mb = new MultiCropBatch(batch, 2, 6, 32, 16, g, l, new int[batch], ids);
+        int total = warmup + steps;
+        BatchSource<MultiCropBatch> src = new BatchSource<>() {
+            @Override public int batchesPerEpoch() { return total; }
+            @Override public int imagesPerBatch() { return batch; }
+            @Override public Batches<MultiCropBatch> open(int epoch, int start) {
+                return new Batches<>() {
+                    int next = start;
+                    @Override public boolean hasNext() { return next < total; }
+                    @Override public MultiCropBatch next() { if (next++ >= total) throw new NoSuchElementException(); return mb; }
+                    @Override public void close() {}
+                };
+            }
+        };
+        long[] t = new long[2];
+        try (NDManager base = NDManager.newBaseManager(); VitSslTask task = new VitSslTask(c, base, 0L);
+             Trainer<MultiCropBatch> tr = new Trainer<>(s, PretrainJob.optim(c), task, src, "", new Configuration(), base,
+                     new PrintStream(new ByteArrayOutputStream()))) {
+            tr.setListener((step, loss) -> {
+                if (step == warmup) t[0] = System.nanoTime();
+                if (step == total) t[1] = System.nanoTime();
+            });
+            tr.run(total);
+        }
+        try (var w = Files.walk(run)) {
+            w.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+        return steps * (double) batch / ((t[1] - t[0]) / 1e9);
+    }
+}

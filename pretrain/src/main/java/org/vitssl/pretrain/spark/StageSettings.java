@@ -13,8 +13,8 @@ import java.io.Serializable;
  * @param runDir run output: checkpoints/ (local path, hdfs://, s3a://)
  * @param seed run seed (data order, augmentation)
  * @param epochs epochs of the run
- * @param batchPerTask images per task per step B (the global batch is tasks x B)
- * @param tasks barrier tasks N
+ * @param batchPerTask images per task per step B ({@code vitssl.pretrain.batch-size} / N)
+ * @param tasks barrier tasks N ({@code vitssl.pretrain.devices})
  * @param maxSteps stop after this many steps in total (&lt; 0: run all epochs)
  * @param checkpointEverySteps also checkpoint every this many steps (0: epoch ends only; epoch ends always)
  * @param keep complete checkpoints kept
@@ -40,12 +40,17 @@ public record StageSettings(String images, String runDir, long seed, int epochs,
 
     /**
      * From the resolved configuration: {@code vitssl.pretrain.cluster} (this package) and the training loop's
-     * {@code vitssl.pretrain} keys (images, run-dir, seed, epochs, batch-size, checkpoint.*, progress.*) and the
+     * {@code vitssl.pretrain} keys (images, run-dir, seed, epochs, batch-size, devices, checkpoint.*, progress.*) and the
      * augment loader's threads ({@code vitssl.augment.loader.*}).
      */
     public static StageSettings fromConfig(Config c) {
         String s = SECTION + ".", p = "vitssl.pretrain.";
-        int tasks = ConfigChecks.positiveInt(c, s + "tasks");
+        // the loop's keys: batch-size is the global batch, shared by `devices` replicas (one per task here)
+        int tasks = ConfigChecks.positiveInt(c, p + "devices");
+        int global = ConfigChecks.positiveInt(c, p + "batch-size");
+        if (global % tasks != 0) {
+            throw ConfigChecks.bad(p + "batch-size", global, "is not divisible among " + tasks + " tasks (" + p + "devices)");
+        }
         int execGpus = ConfigChecks.nonNegativeInt(c, s + "executor-gpus");
         double taskGpus = ConfigChecks.doubleIn(c, s + "task-gpus", 0.0, 64.0);
         if (execGpus > 0 && !(taskGpus > 0)) {
@@ -55,7 +60,7 @@ public record StageSettings(String images, String runDir, long seed, int epochs,
             throw ConfigChecks.bad(s + "task-gpus", taskGpus, "exceeds " + s + "executor-gpus = " + execGpus);
         }
         return new StageSettings(ConfigChecks.nonEmptyString(c, p + "images"), ConfigChecks.nonEmptyString(c, p + "run-dir"),
-                c.getLong(p + "seed"), ConfigChecks.positiveInt(c, p + "epochs"), ConfigChecks.positiveInt(c, p + "batch-size"),
+                c.getLong(p + "seed"), ConfigChecks.positiveInt(c, p + "epochs"), global / tasks,
                 tasks, -1, ConfigChecks.nonNegativeInt(c, p + "checkpoint.every-steps"),
                 ConfigChecks.positiveInt(c, p + "checkpoint.keep"), ConfigChecks.positiveInt(c, p + "progress.every-steps"),
                 ConfigChecks.positiveInt(c, "vitssl.augment.loader.workers"),

@@ -120,6 +120,35 @@ class MultiProcessStageTest {
         assertClose(Arrays.copyOfRange(full, 2, 6), after, "steps 3..6 after the kill");
     }
 
+    @Test
+    void thePretrainJobTrainsTheLoopsIbotAcrossTwoExecutors() throws Exception {
+        String run = dir.resolve("job-ibot").toString();
+        Path conf = dir.resolve("job-ibot.conf");
+        Files.writeString(conf, String.join("\n",
+                "vitssl.spark.master = \"local-cluster[2,1,1024]\"",
+                "vitssl.augment { global.size = 16, local { count = 2, size = 8 } }",
+                "vitssl.model { arch = custom, embed-dim = 16, depth = 1, num-heads = 2, patch-size = 4, img-size = 16,",
+                "  mask-token = true, ibot-head { out-dim = 32, patch-out-dim = 32, hidden-dim = 32, bottleneck-dim = 16 } }",
+                "vitssl.loss.ibot.warmup-teacher-temp-epochs = 0",
+                "vitssl.pretrain { method = ibot, images = \"" + images + "\", run-dir = \"" + run + "\", epochs = 1,",
+                "  batch-size = 8, devices = 2, optimizer.warmup-epochs = 0, progress.every-steps = 1,",
+                "  cluster { enabled = true, allreduce.bind-host = \"127.0.0.1\" } }"));
+        String[] args = {"pretrain", "-c", conf.toString()};
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int rc;
+        try (PrintStream po = new PrintStream(out, true, StandardCharsets.UTF_8)) {
+            rc = org.vitssl.jobs.Main.run(args, po, po);
+        }
+        String text = out.toString(StandardCharsets.UTF_8);
+        System.out.println(text);
+        assertEquals(0, rc, text);
+        assertTrue(text.contains("2 tasks x 4 = global batch 8, 4 steps per epoch"), text);
+        org.vitssl.pretrain.train.CheckpointStore store = new org.vitssl.pretrain.train.CheckpointStore(run, 3,
+                new org.apache.hadoop.conf.Configuration());
+        org.vitssl.pretrain.train.CheckpointStore.Entry last = store.latest().orElseThrow();
+        assertEquals(4, last.step(), "the loop's CheckpointStore reads the stage's epoch-end checkpoint " + last.dir());
+    }
+
     static float[] concat(float[] a, float[] b) {
         float[] c = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, c, a.length, b.length);

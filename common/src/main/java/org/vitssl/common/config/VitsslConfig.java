@@ -111,7 +111,7 @@ public final class VitsslConfig {
             }
         }
         if (!problems.isEmpty()) {
-            throw new ConfigException.BadPath(problems.get(0).replaceFirst(".* (vitssl\\.[^ :]+).*", "$1"),
+            throw new ConfigException.BadPath(problems.get(0).replaceFirst("^.*? (vitssl\\.[^ :]+).*", "$1"),
                     String.join("; ", problems));
         }
     }

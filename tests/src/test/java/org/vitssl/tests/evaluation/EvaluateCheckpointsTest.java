@@ -97,7 +97,7 @@ class EvaluateCheckpointsTest {
                 "--output", dir.resolve("eval").toString(),
                 "embed.num-heads=2", "embed.batch-size=8", "augment.eval.resize=16", "augment.eval.crop=16",
                 "knn.ks=[1,3]", "evaluate.plot-k=3", "probe.reg-params=[0.0,0.1]", "probe.max-iter=50",
-                "probe.holdout-fraction=0.25", "spark.master=\"local[2]\""}, ps, ps);
+                "probe.holdout-fraction=0.25", "evaluate.keep-embeddings=true", "spark.master=\"local[2]\""}, ps, ps);
         String s = out.toString(StandardCharsets.UTF_8);
         assertEquals(0, rc, s);
         return s;
@@ -140,5 +140,33 @@ class EvaluateCheckpointsTest {
         assertEquals(firstEvaluatedAt, after.stream().filter(r -> r.getAs("checkpoint").equals("step-10"))
                 .findFirst().orElseThrow().getAs("evaluated_at"));
         assertTrue(!second.contains("evaluate-checkpoints: step-10 ("), second);
+
+        notebooksRunOnTheseOutputs();
+    }
+
+    /** The Java notebooks, headless, on this test's outputs; a failing cell fails the test. */
+    void notebooksRunOnTheseOutputs() throws Exception {
+        Path runs = dir.resolve("eval/runs/step-20");
+        System.setProperty("vitssl.nb.eval", dir.resolve("eval").toString());
+        System.setProperty("vitssl.nb.checkpoint", dir.resolve("ckpts/checkpoints/step-20").toString());
+        System.setProperty("vitssl.nb.images", dir.resolve("images/test").toString());
+        System.setProperty("vitssl.nb.test-images", dir.resolve("images/test").toString());
+        System.setProperty("vitssl.nb.train-images", dir.resolve("images/train").toString());
+        System.setProperty("vitssl.nb.test-embeddings", runs.resolve("embeddings/test").toString());
+        System.setProperty("vitssl.nb.train-embeddings", runs.resolve("embeddings/train").toString());
+        System.setProperty("vitssl.nb.args", "embed.num-heads=2 augment.eval.resize=16 augment.eval.crop=16 visualize.cell=32");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
+        Path html = dir.resolve("notebooks");
+        int rc = Main.run(new String[] {"notebook", REPO.resolve("notebooks-java/evaluation.jsh").toString(),
+                REPO.resolve("notebooks-java/attention.jsh").toString(), REPO.resolve("notebooks-java/neighbours.jsh").toString(),
+                "notebook.output-dir=" + html}, ps, ps);
+        String log = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, rc, log);
+        String eval = Files.readString(html.resolve("evaluation.html"));
+        assertTrue(eval.contains("step-30") && eval.contains("knn@3") && eval.contains("data:image/png;base64,"), eval);
+        for (String nb : List.of("attention.html", "neighbours.html")) {
+            assertTrue(Files.readString(html.resolve(nb)).contains("data:image/png;base64,"), nb);
+        }
     }
 }

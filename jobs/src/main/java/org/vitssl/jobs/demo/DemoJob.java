@@ -81,6 +81,11 @@ public final class DemoJob implements VitsslJob {
         Config cfg = ConfigFactory.parseMap(o).withFallback(c);
         long[] wall = new long[3];
         String[] stages = {"ingest", "pretrain", "evaluate-checkpoints"};
+        VitsslJob[] chain = new VitsslJob[stages.length];
+        for (int i = 0; i < stages.length; i++) {
+            chain[i] = jobs.apply(stages[i]);
+            if (chain[i] == null) throw new IllegalStateException("job " + stages[i] + " is not on the class path");
+        }
         for (int i = 0; i < stages.length; i++) {
             if (i == 0 && !c.getBoolean(S + "reingest") && new File(data, "_manifest.json").isFile() && !quick) {
                 ctx.out().println("demo: " + data + " exists; skipping ingest (demo.reingest=true redoes it)");
@@ -88,8 +93,7 @@ public final class DemoJob implements VitsslJob {
             }
             ctx.out().println("\n==== demo stage " + (i + 1) + "/3: " + stages[i] + " ====");
             long t0 = System.nanoTime();
-            VitsslJob job = jobs.apply(stages[i]);
-            if (job == null) throw new IllegalStateException("job " + stages[i] + " is not on the class path");
+            VitsslJob job = chain[i];
             job.validate(cfg);
             int rc = job.run(new JobContext(cfg, List.of(), ctx.out()));
             wall[i] = System.nanoTime() - t0;

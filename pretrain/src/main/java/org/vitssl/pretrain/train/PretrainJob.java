@@ -52,6 +52,11 @@ public final class PretrainJob implements VitsslJob {
         Config c = ctx.config();
         validate(c);
         TrainerSettings s = TrainerSettings.fromConfig(c);
+        if (org.vitssl.pretrain.spark.ClusterPretrain.enabled(c)) {
+            org.vitssl.pretrain.spark.ClusterTraining.Result r = org.vitssl.pretrain.spark.ClusterPretrain.run(c, ctx.out());
+            ctx.out().printf("pretrain: done, %d steps on %d tasks, last checkpoint at %s%n", r.end().step(), s.devices(), r.end());
+            return 0;
+        }
         if (s.devices() != 1) {
             throw org.vitssl.common.config.ConfigChecks.bad(TrainerSettings.SECTION + ".devices", s.devices(),
                     "the local pretrain job trains on one device; multi-device training is the Spark stage's");

@@ -189,6 +189,12 @@ public final class VitSslTask implements TrainingTask<MultiCropBatch> {
 
     public String method() { return method; }
 
+    /** Sums the loss centres' batch statistics over data-parallel workers (the Spark stage's all-reduce). */
+    public void setCenterSync(org.vitssl.pretrain.loss.CenterSync sync) {
+        if (dinoLoss != null) dinoLoss.setCenterSync(sync);
+        if (ibotLoss != null) ibotLoss.setCenterSync(sync);
+    }
+
     public int patchSize() { return studentVit.config().patch(); }
 
     @Override

@@ -75,7 +75,13 @@ public final class BackboneCheckpoint {
         Config dirConfig = null;
         if (!checkpoint.endsWith(".safetensors")) {
             String conf = checkpoint.replaceAll("/+$", "") + "/config.conf";
-            if (HadoopFiles.exists(conf, hadoop)) dirConfig = ConfigFactory.parseString(HadoopFiles.readString(conf, hadoop));
+            if (HadoopFiles.exists(conf, hadoop)) {
+                try {
+                    dirConfig = ConfigFactory.parseString(HadoopFiles.readString(conf, hadoop));
+                } catch (com.typesafe.config.ConfigException e) {
+                    dirConfig = null; // only a hint for the head count; the weights themselves decide the rest
+                }
+            }
         }
         ViTConfig cfg = inferConfig(t, meta, dirConfig, fallbackHeads, file + " (prefix '" + prefix + "')");
         VisionTransformer vit = VisionTransformer.create(cfg, manager);
@@ -120,17 +126,24 @@ public final class BackboneCheckpoint {
         return new ViTConfig(dim, depth, heads, patch, grid * patch, mlpRatio, qkvBias, 0.0, layerScale, false, 1e-6);
     }
 
-    private static int headsOf(Map<String, String> meta, Config dirConfig, int fallback, int dim) {
+    /**
+     * Heads, which no tensor shape shows: an explicit {@code vitssl.embed.num-heads} first (the user
+     * knows best), then the file's metadata, then the checkpoint's config.conf when its width matches,
+     * then width / 64 (the head size of every DINO/iBOT ViT).
+     */
+    private static int headsOf(Map<String, String> meta, Config dirConfig, int explicit, int dim) {
+        if (explicit > 0) return explicit;
         for (String k : new String[] {"heads", "num_heads", "num-heads"}) {
             if (meta.containsKey(k)) return Integer.parseInt(meta.get(k).trim());
         }
-        if (dirConfig != null && dirConfig.hasPath("vitssl.model.num-heads") && dirConfig.getInt("vitssl.model.num-heads") > 0) {
-            return dirConfig.getInt("vitssl.model.num-heads");
+        if (dirConfig != null && dirConfig.hasPath("vitssl.model")) {
+            Config m = dirConfig.getConfig("vitssl.model");
+            String arch = m.hasPath("arch") ? m.getString("arch") : "custom";
+            ViTConfig preset = arch.equals("custom") ? null : ViTConfig.preset(arch, 16, 224);
+            int width = m.hasPath("embed-dim") && m.getInt("embed-dim") > 0 ? m.getInt("embed-dim") : preset == null ? -1 : preset.dim();
+            int heads = m.hasPath("num-heads") && m.getInt("num-heads") > 0 ? m.getInt("num-heads") : preset == null ? -1 : preset.heads();
+            if (width == dim && heads > 0) return heads;
         }
-        if (dirConfig != null && dirConfig.hasPath("vitssl.model.arch") && !"custom".equals(dirConfig.getString("vitssl.model.arch"))) {
-            return ViTConfig.preset(dirConfig.getString("vitssl.model.arch"), 16, 224).heads();
-        }
-        if (fallback > 0) return fallback;
         return Math.max(1, dim / 64);
     }
 

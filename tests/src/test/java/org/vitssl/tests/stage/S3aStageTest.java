@@ -4,6 +4,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
@@ -41,7 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * out) -> the barrier stage (2 tasks, local[2]) reading the table from s3a:// and writing its checkpoints to
  * s3a://; a run stopped at the epoch end resumes from the S3 checkpoint and continues the uninterrupted curve.
  */
-@Timeout(value = 240, unit = TimeUnit.SECONDS)
+@Timeout(value = 480, unit = TimeUnit.SECONDS)
 class S3aStageTest {
     static final String BUCKET = "vitssl";
     static BlobStoreContext store;
@@ -152,5 +153,24 @@ class S3aStageTest {
             assertEquals(List.of("config.conf", "position.properties", "state.safetensors", "student.safetensors",
                     "teacher.safetensors"), files);
         }
+
+        // The evaluation side reads S3 too: every checkpoint of the run, images and output on s3a://.
+        String eval = "s3a://" + BUCKET + "/eval/straight";
+        List<String> ev = new ArrayList<>(List.of("evaluate-checkpoints", "vitssl.spark.master=local[2]",
+                "--checkpoints", straight, "--train-images", "s3a://" + BUCKET + "/tables/tiny/train",
+                "--test-images", "s3a://" + BUCKET + "/tables/tiny/train", "--output", eval,
+                "embed.num-heads=2", "augment.eval.resize=16", "augment.eval.crop=16", "knn.ks=[1,3]", "evaluate.plot-k=3",
+                "probe.reg-params=[0.0]", "probe.max-iter=20", "probe.holdout-fraction=0.25"));
+        s3a.forEach((k, v) -> ev.add("vitssl.spark.conf.\"spark.hadoop." + k + "\"=\"" + v + "\""));
+        ByteArrayOutputStream eo = new ByteArrayOutputStream();
+        try (PrintStream po = new PrintStream(eo, true, StandardCharsets.UTF_8)) {
+            rc = Main.run(ev.toArray(new String[0]), po, po);
+        }
+        assertEquals(0, rc, eo.toString(StandardCharsets.UTF_8));
+        List<Row> table = SparkSession.active().read().parquet(eval + "/table").collectAsList();
+        assertEquals(2, table.stream().map(r -> r.getString(0)).distinct().count(), table.toString());
+        assertTrue(table.stream().allMatch(r -> "ok".equals(r.getAs("status"))), table.toString());
+        // knn top1/top5 at k = 1, 3 and the probe's two rows, for each of step-2 and step-3
+        assertEquals(12, table.size(), table.toString());
     }
 }

@@ -68,7 +68,7 @@ public final class AttentionExtractor {
             float[] meanArr = cls.mean(new int[] {1}).toFloatArray();
             List<NDArray> all = new ArrayList<>();
             for (int l = 0; l < depth; l++) all.add(o.attention(l));
-            float[] roll = AttentionRollout.clsScores(AttentionRollout.rollout(all, order)).toFloatArray();
+            float[] roll = AttentionRollout.clsRollout(all, order).toFloatArray();
             float[][] means = new float[b][];
             for (int i = 0; i < b; i++) means[i] = Arrays.copyOfRange(meanArr, i * n, (i + 1) * n);
             // Fixed ratio and probability 1: the generators draw nothing that changes the masks.

@@ -54,6 +54,8 @@ class VisionTransformerTest {
                 Fixtures.assertClose(file + " block 1 normed", f.get("out.block_out16.1"), o.lastBlocks().get(1), RTOL);
                 NDArray roll = AttentionRollout.rollout(List.of(o.attention(0), o.attention(1)), AttentionRollout.Order.FIRST_LEFT);
                 Fixtures.assertClose(file + " rollout", f.get("out.rollout16"), roll, RTOL);
+                Fixtures.assertClose(file + " cls rollout", f.get("out.rollout16").get(":, 0, 1:"),
+                        AttentionRollout.clsRollout(List.of(o.attention(0), o.attention(1)), AttentionRollout.Order.FIRST_LEFT), RTOL);
 
                 Fixtures.assertClose(file + " tokens8", f.get("out.tokens8"), v.forward(f.get("in.x8")).tokens(), RTOL);
                 Fixtures.assertClose(file + " tokens24", f.get("out.tokens24"), v.forward(f.get("in.x24")).tokens(), RTOL);

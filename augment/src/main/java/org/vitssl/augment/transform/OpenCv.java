@@ -7,50 +7,41 @@ import org.opencv.core.MatOfByte;
 import org.opencv.core.MatOfInt;
 import org.opencv.imgcodecs.Imgcodecs;
 import org.opencv.imgproc.Imgproc;
+import org.vitssl.common.image.ImageCodec;
+import org.vitssl.common.image.ImageException;
+import org.vitssl.common.image.RgbImage;
 
 /**
  * The OpenCV (org.openpnp 4.9, brought by DJL's OpenCV extension) entry points used on hot paths:
  * JPEG/PNG decode, PNG encode, conversions between {@link Rgb8} and {@link Mat}. The native library is
- * loaded once per JVM (executors included) on first use.
+ * loaded once per JVM (executors included) on first use by common's
+ * {@link org.vitssl.common.image.OpenCv#load()}; decoding is common's {@link ImageCodec}.
  */
 public final class OpenCv {
-    private static volatile boolean loaded;
-
     private OpenCv() {}
 
+    /** Loads the native library once per JVM ({@link org.vitssl.common.image.OpenCv#load()}). */
     public static void load() {
-        if (loaded) return;
-        synchronized (OpenCv.class) {
-            if (!loaded) {
-                nu.pattern.OpenCV.loadLocally();
-                loaded = true;
-            }
-        }
+        org.vitssl.common.image.OpenCv.load();
     }
 
     /**
-     * Decodes an encoded image (JPEG, PNG, BMP, TIFF, WebP...) to RGB like PIL's
-     * {@code Image.open(f).convert("RGB")}: grey images are replicated into three channels, alpha is
-     * dropped, 16-bit images are scaled to 8 bits, and EXIF orientation is ignored (PIL and torchvision's
-     * ImageFolder loader do not rotate either).
+     * Decodes an encoded JPEG or PNG to RGB like PIL's {@code Image.open(f).convert("RGB")}, with common's
+     * {@link ImageCodec#decodeRgb} (the decoder of ingest and embed): grey images are replicated into three
+     * channels, alpha is dropped, 16-bit images are scaled to 8 bits, and EXIF orientation is ignored (PIL
+     * and torchvision's ImageFolder loader do not rotate either). The structure is checked first, so a
+     * truncated file fails instead of decoding to a partly grey picture; other formats (GIF, BMP, TIFF,
+     * WebP) are refused as ingest refuses them. No pixel limit (ingest applies its own).
      *
-     * @throws CorruptImageException when OpenCV cannot decode the bytes
+     * @throws CorruptImageException when the bytes are not a complete, decodable JPEG or PNG
      */
     public static Rgb8 decode(byte[] bytes) {
-        load();
         if (bytes == null || bytes.length == 0) throw new CorruptImageException("empty image bytes");
-        MatOfByte buf = new MatOfByte(bytes);
-        Mat bgr = null;
         try {
-            bgr = Imgcodecs.imdecode(buf, Imgcodecs.IMREAD_COLOR | Imgcodecs.IMREAD_IGNORE_ORIENTATION);
-            if (bgr == null || bgr.empty() || bgr.channels() != 3) {
-                throw new CorruptImageException("OpenCV cannot decode " + bytes.length + " bytes");
-            }
-            Imgproc.cvtColor(bgr, bgr, Imgproc.COLOR_BGR2RGB);
-            return fromMat(bgr);
-        } finally {
-            buf.release();
-            if (bgr != null) bgr.release();
+            RgbImage img = ImageCodec.decodeRgb(bytes, Long.MAX_VALUE);
+            return new Rgb8(img.width(), img.height(), img.rgb());
+        } catch (ImageException e) {
+            throw new CorruptImageException("cannot decode " + bytes.length + " bytes: " + e.getMessage());
         }
     }
 

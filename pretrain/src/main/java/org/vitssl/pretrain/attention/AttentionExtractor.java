@@ -3,6 +3,8 @@ package org.vitssl.pretrain.attention;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import org.vitssl.pretrain.mask.AttMaskGenerator;
+import org.vitssl.pretrain.mask.MaskRatioSampler;
 import org.vitssl.pretrain.model.AttentionRollout;
 import org.vitssl.pretrain.model.ViTOutput;
 import org.vitssl.pretrain.model.VisionTransformer;
@@ -10,6 +12,7 @@ import org.vitssl.pretrain.model.VisionTransformer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 
 /**
  * Per-image attention summaries of a ViT (no Spark): for a batch of normalised images,
@@ -21,21 +24,26 @@ import java.util.List;
  *   <li>{@code maskHigh} / {@code maskLow}: the n = floor(N * ratio) patches with the highest / lowest
  *       mean score (AttMask-High / -Low, ALGORITHMS.md 5.2).</li>
  * </ul>
- * Ties are broken by the lower patch index (row-major) first, in both directions.
- *
- * <p>The masks come from a small private ranking here; the mask package's AttMask generator is the
- * one training uses (the two should agree: same score, same n, same tie rule).
+ * The masks are those of training's {@link AttMaskGenerator} (modes HIGH / LOW, a fixed ratio, masking
+ * probability 1): ties are broken by the lower patch index (row-major) first, in both directions.
  */
 public final class AttentionExtractor {
     private final VisionTransformer model;
     private final AttentionRollout.Order order;
-    private final double ratio;
+    private final AttMaskGenerator high;
+    private final AttMaskGenerator low;
 
     public AttentionExtractor(VisionTransformer model, AttentionRollout.Order order, double ratio) {
         if (!(ratio >= 0 && ratio <= 1)) throw new IllegalArgumentException("mask ratio must be in [0, 1], got " + ratio);
         this.model = model;
         this.order = order;
-        this.ratio = ratio;
+        this.high = masks(AttMaskGenerator.Mode.HIGH, ratio);
+        this.low = masks(AttMaskGenerator.Mode.LOW, ratio);
+    }
+
+    /** AttMask with a fixed ratio that masks every image (no random step is left: the result is deterministic). */
+    static AttMaskGenerator masks(AttMaskGenerator.Mode mode, double ratio) {
+        return new AttMaskGenerator(mode, MaskRatioSampler.fixed(ratio), 1.0, AttMaskGenerator.DEFAULT_SHOW_MAX);
     }
 
     /** The summaries of one image. */
@@ -60,32 +68,20 @@ public final class AttentionExtractor {
             float[] meanArr = cls.mean(new int[] {1}).toFloatArray();
             List<NDArray> all = new ArrayList<>();
             for (int l = 0; l < depth; l++) all.add(o.attention(l));
-            float[] roll = AttentionRollout.clsScores(AttentionRollout.rollout(all, order)).toFloatArray();
-            int nMask = (int) Math.floor(n * ratio);
+            float[] roll = AttentionRollout.clsRollout(all, order).toFloatArray();
+            float[][] means = new float[b][];
+            for (int i = 0; i < b; i++) means[i] = Arrays.copyOfRange(meanArr, i * n, (i + 1) * n);
+            // Fixed ratio and probability 1: the generators draw nothing that changes the masks.
+            boolean[][] hi = high.generate(means, 0, new SplittableRandom(0));
+            boolean[][] lo = low.generate(means, 0, new SplittableRandom(0));
             List<Maps> out = new ArrayList<>(b);
             for (int i = 0; i < b; i++) {
                 float[][] hs = new float[heads][];
                 for (int h = 0; h < heads; h++) hs[h] = Arrays.copyOfRange(headArr, (i * heads + h) * n, (i * heads + h + 1) * n);
-                float[] mean = Arrays.copyOfRange(meanArr, i * n, (i + 1) * n);
                 float[] r = Arrays.copyOfRange(roll, i * n, (i + 1) * n);
-                out.add(new Maps(gh, gw, hs, mean, r, extremes(mean, nMask, true), extremes(mean, nMask, false)));
+                out.add(new Maps(gh, gw, hs, means[i], r, hi[i], lo[i]));
             }
             return out;
         }
-    }
-
-    /**
-     * The {@code count} highest ({@code high}) or lowest scores as a mask; ties go to the lower index.
-     */
-    static boolean[] extremes(float[] score, int count, boolean high) {
-        Integer[] idx = new Integer[score.length];
-        for (int i = 0; i < idx.length; i++) idx[i] = i;
-        Arrays.sort(idx, (a, c) -> {
-            int cmp = high ? Float.compare(score[c], score[a]) : Float.compare(score[a], score[c]);
-            return cmp != 0 ? cmp : Integer.compare(a, c);
-        });
-        boolean[] mask = new boolean[score.length];
-        for (int i = 0; i < count; i++) mask[idx[i]] = true;
-        return mask;
     }
 }

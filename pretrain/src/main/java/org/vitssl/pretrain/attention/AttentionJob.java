@@ -24,6 +24,11 @@ import org.vitssl.common.io.ResolvedConfigFile;
 import org.vitssl.common.job.JobContext;
 import org.vitssl.common.job.VitsslJob;
 import org.vitssl.common.spark.SparkSessions;
+import org.vitssl.augment.transform.CorruptImageException;
+import org.vitssl.augment.transform.EvalTransform;
+import org.vitssl.augment.transform.Normalize;
+import org.vitssl.augment.transform.OpenCv;
+import org.vitssl.augment.transform.Rgb8;
 import org.vitssl.pretrain.model.SafetensorsIO;
 import org.vitssl.pretrain.model.VisionTransformer;
 
@@ -154,7 +159,9 @@ public final class AttentionJob implements VitsslJob {
         @Override
         public Iterator<Row> call(Iterator<Row> rows) throws Exception {
             List<Row> out = new ArrayList<>();
-            EvalTransform tf = new EvalTransform(s.resize, s.crop, s.mean, s.std);
+            // The augment module's PIL-exact evaluation transform; images already crop x crop pass as they are.
+            EvalTransform tf = new EvalTransform(s.resize, s.crop, true, s.mean, s.std);
+            Normalize norm = new Normalize(s.mean, s.std);
             int overlays = 0;
             try (NDManager base = NDManager.newBaseManager()) {
                 VisionTransformer model = VisionTransformer.create(s.vit(), base);
@@ -163,7 +170,7 @@ public final class AttentionJob implements VitsslJob {
                 }
                 AttentionExtractor ex = new AttentionExtractor(model, s.rolloutOrder, s.maskRatio);
                 List<Row> batch = new ArrayList<>();
-                List<EvalTransform.Result> px = new ArrayList<>();
+                List<Rgb8> px = new ArrayList<>();
                 while (rows.hasNext() || !batch.isEmpty()) {
                     if (rows.hasNext()) {
                         Row r = rows.next();
@@ -171,9 +178,9 @@ public final class AttentionJob implements VitsslJob {
                         byte[] bytes = r.isNullAt(2) ? null : (byte[]) r.get(2);
                         try {
                             if (bytes == null) throw new IllegalArgumentException("no bytes");
-                            px.add(tf.apply(bytes));
+                            px.add(tf.apply(OpenCv.decode(bytes)));
                             batch.add(r);
-                        } catch (IllegalArgumentException | org.opencv.core.CvException e) {
+                        } catch (IllegalArgumentException | CorruptImageException | org.opencv.core.CvException e) {
                             skipped.add(1);
                             LOG.warn("attention: skipping image {}: {}", id, e.getMessage());
                         }
@@ -181,7 +188,7 @@ public final class AttentionJob implements VitsslJob {
                     }
                     if (batch.isEmpty()) continue;
                     List<float[]> chw = new ArrayList<>();
-                    for (EvalTransform.Result p : px) chw.add(p.chw());
+                    for (Rgb8 p : px) chw.add(norm.toChw(p));
                     List<AttentionExtractor.Maps> maps = ex.compute(base, chw, s.crop);
                     for (int i = 0; i < batch.size(); i++) {
                         Row r = batch.get(i);
@@ -189,7 +196,7 @@ public final class AttentionJob implements VitsslJob {
                         out.add(RowFactory.create(r.getString(0), r.isNullAt(1) ? null : r.getInt(1), mp.gridH(), mp.gridW(),
                                 boxed(mp.mean()), nested(mp.heads()), boxed(mp.rollout()), boxed(mp.maskHigh()), boxed(mp.maskLow())));
                         if (s.overlays && overlays < s.overlaysPerPartition) {
-                            byte[] png = EvalTransform.overlayPng(px.get(i).rgb(), s.crop, mp.mean(), mp.gridH(), mp.gridW(), s.overlayAlpha);
+                            byte[] png = AttentionOverlay.overlayPng(px.get(i).data, s.crop, mp.mean(), mp.gridH(), mp.gridW(), s.overlayAlpha);
                             HadoopFiles.writeBytes(overlayDir + "/" + fileName(r.getString(0)) + ".png", png, conf.value().value());
                             overlays++;
                         }

@@ -24,8 +24,8 @@ public final class AttentionSettings implements Serializable {
     final int batchSize;
     final int resize;
     final int crop;
-    final float[] mean;
-    final float[] std;
+    final double[] mean;
+    final double[] std;
     final boolean overlays;
     final int overlaysPerPartition;
     final double overlayAlpha;
@@ -61,9 +61,9 @@ public final class AttentionSettings implements Serializable {
         int rs = ConfigChecks.nonNegativeInt(c, P + "resize");
         resize = rs == 0 ? (int) Math.round(crop / 0.875) : rs;
         if (resize < crop) throw ConfigChecks.bad(P + "resize", resize, "must be at least the crop " + crop);
-        mean = floats(c, P + "mean");
-        std = floats(c, P + "std");
-        for (float s : std) if (!(s > 0)) throw ConfigChecks.bad(P + "std", c.getDoubleList(P + "std"), "must be positive");
+        mean = triple(c, P + "mean");
+        std = triple(c, P + "std");
+        for (double s : std) if (!(s > 0)) throw ConfigChecks.bad(P + "std", c.getDoubleList(P + "std"), "must be positive");
         overlays = c.getBoolean(P + "overlays.enabled");
         overlaysPerPartition = ConfigChecks.nonNegativeInt(c, P + "overlays.max-per-partition");
         overlayAlpha = ConfigChecks.probability(c, P + "overlays.alpha");
@@ -74,11 +74,11 @@ public final class AttentionSettings implements Serializable {
         return new ViTConfig(dim, depth, heads, patch, imgSize, mlpRatio, qkvBias, 0.0, layerScaleInit, false, eps);
     }
 
-    private static float[] floats(Config c, String path) {
+    private static double[] triple(Config c, String path) {
         List<Double> l = c.getDoubleList(path);
         if (l.size() != 3) throw ConfigChecks.bad(path, l, "must list 3 values (R, G, B)");
-        float[] f = new float[3];
-        for (int i = 0; i < 3; i++) f[i] = l.get(i).floatValue();
+        double[] f = new double[3];
+        for (int i = 0; i < 3; i++) f[i] = l.get(i);
         return f;
     }
 }

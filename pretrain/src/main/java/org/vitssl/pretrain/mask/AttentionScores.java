@@ -5,6 +5,10 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+import org.vitssl.pretrain.model.AttentionRollout;
+
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -62,27 +66,19 @@ public final class AttentionScores {
 
     /**
      * Attention rollout: row 0 of (mean_h A_{l0} + I)(mean_h A_{l1} + I)...(mean_h A_{lk} + I), where
-     * {@code order} lists the layers from left to right; columns 1..N. Computed as a row vector times
-     * matrices from the left (exactly the same product).
+     * {@code order} lists the layers from left to right; columns 1..N ({@link AttentionRollout#clsRollout}).
      */
     public static NDArray rollout(Map<Integer, NDArray> attentionByLayer, int[] order) {
         if (order.length == 0) throw new IllegalArgumentException("rollout needs at least one layer");
-        NDArray v = null;
+        List<NDArray> maps = new ArrayList<>(order.length);
         for (int layer : order) {
             NDArray a = attentionByLayer.get(layer);
             if (a == null) throw new IllegalArgumentException("rollout: attention of layer " + layer + " was not provided");
             Shape s = a.getShape();
             if (s.dimension() != 4 || s.get(2) != s.get(3)) throw new IllegalArgumentException("attention of layer " + layer + " must be (B, heads, N+1, N+1), got " + s);
-            long t = s.get(2);
-            NDArray m = a.stopGradient().toType(DataType.FLOAT32, false).mean(new int[] {1})
-                    .add(a.getManager().eye((int) t).expandDims(0));       // (B, T, T)
-            if (v == null) {
-                v = m.get(new NDIndex(":, 0:1, :"));                        // row 0: (B, 1, T)
-            } else {
-                v = v.matMul(m);
-            }
+            maps.add(a);
         }
-        return v.get(new NDIndex(":, 0, 1:"));
+        return AttentionRollout.clsRollout(maps, AttentionRollout.Order.FIRST_LEFT);
     }
 
     /** (B, N) scores as Java rows. */

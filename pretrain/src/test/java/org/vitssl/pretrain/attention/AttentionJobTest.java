@@ -18,9 +18,14 @@ import org.opencv.core.CvType;
 import org.opencv.core.Mat;
 import org.opencv.core.MatOfByte;
 import org.opencv.imgcodecs.Imgcodecs;
+import org.vitssl.augment.transform.CorruptImageException;
+import org.vitssl.augment.transform.EvalTransform;
+import org.vitssl.augment.transform.OpenCv;
+import org.vitssl.augment.transform.Rgb8;
 import org.vitssl.common.config.VitsslConfig;
 import org.vitssl.common.io.AtomicOutput;
 import org.vitssl.common.job.JobContext;
+import org.vitssl.pretrain.mask.AttMaskGenerator;
 import org.vitssl.pretrain.model.SafetensorsIO;
 import org.vitssl.pretrain.model.ViTConfig;
 import org.vitssl.pretrain.model.VisionTransformer;
@@ -35,6 +40,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -179,19 +185,27 @@ class AttentionJobTest {
         assertFalse(new File(out).exists());
     }
 
+    /** The AttMask generator the job uses: the n highest / lowest mean scores, ties to the lower index. */
+    private static boolean[] extremes(float[] s, double ratio, boolean high) {
+        return AttentionExtractor.masks(high ? AttMaskGenerator.Mode.HIGH : AttMaskGenerator.Mode.LOW, ratio)
+                .generate(new float[][] {s}, 0, new SplittableRandom(1))[0];
+    }
+
     @Test
     void extremesBreakTiesByLowerIndex() {
         float[] s = {0.5f, 0.9f, 0.5f, 0.1f, 0.9f, 0.1f};
-        assertArrayEquals(new boolean[] {false, true, false, false, true, false}, AttentionExtractor.extremes(s, 2, true));
-        assertArrayEquals(new boolean[] {true, true, false, false, true, false}, AttentionExtractor.extremes(s, 3, true));
-        assertArrayEquals(new boolean[] {false, false, false, true, false, true}, AttentionExtractor.extremes(s, 2, false));
-        assertArrayEquals(new boolean[] {true, false, false, true, false, true}, AttentionExtractor.extremes(s, 3, false));
-        assertArrayEquals(new boolean[6], AttentionExtractor.extremes(s, 0, true));
+        // ratios 0.4, 0.5, 0 of 6 patches: 2, 3 and 0 masked
+        assertArrayEquals(new boolean[] {false, true, false, false, true, false}, extremes(s, 0.4, true));
+        assertArrayEquals(new boolean[] {true, true, false, false, true, false}, extremes(s, 0.5, true));
+        assertArrayEquals(new boolean[] {false, false, false, true, false, true}, extremes(s, 0.4, false));
+        assertArrayEquals(new boolean[] {true, false, false, true, false, true}, extremes(s, 0.5, false));
+        assertArrayEquals(new boolean[6], extremes(s, 0, true));
     }
 
     @Test
     void evalTransformResizesShorterSideAndCropsCentre() {
-        EvalTransform t = new EvalTransform(20, 16, new float[] {0, 0, 0}, new float[] {1, 1, 1});
+        // The job's transform: augment's EvalTransform with the identity shortcut at the crop size.
+        EvalTransform t = new EvalTransform(20, 16, true, new double[] {0, 0, 0}, new double[] {1, 1, 1});
         // A 40x20 (w x h) image whose columns encode x: after resize to 40x20 -> identity scale, crop x in [12, 28).
         Mat m = new Mat(20, 40, CvType.CV_8UC3);
         byte[] px = new byte[20 * 40 * 3];
@@ -199,18 +213,18 @@ class AttentionJobTest {
         m.put(0, 0, px);
         MatOfByte png = new MatOfByte();
         Imgcodecs.imencode(".png", m, png);
-        EvalTransform.Result r = t.apply(png.toArray());
-        assertEquals(16 * 16 * 3, r.rgb().length);
-        assertEquals(60, r.rgb()[0] & 0xff, "first column of the crop is x = 12 (round((40 - 16) / 2))");
-        assertEquals(60 / 255f, r.chw()[0], 1e-6);
+        Rgb8 r = t.apply(OpenCv.decode(png.toArray()));
+        assertEquals(16 * 16 * 3, r.data.length);
+        assertEquals(60, r.data[0] & 0xff, "first column of the crop is x = 12 (round((40 - 16) / 2))");
+        assertEquals(60 / 255f, t.toTensor(png.toArray())[0], 1e-6);
         // Already at the crop size: pixels pass through unchanged.
-        EvalTransform same = new EvalTransform(18, 16, new float[] {0, 0, 0}, new float[] {1, 1, 1});
+        EvalTransform same = new EvalTransform(18, 16, true, new double[] {0, 0, 0}, new double[] {1, 1, 1});
         byte[] img = image(16, 16, ".png", 9);
         Mat dec = Imgcodecs.imdecode(new MatOfByte(img), Imgcodecs.IMREAD_COLOR);
         byte[] bgr = new byte[16 * 16 * 3];
         dec.get(0, 0, bgr);
-        byte[] rgb = same.apply(img).rgb();
+        byte[] rgb = same.apply(OpenCv.decode(img)).data;
         for (int i = 0; i < 256; i++) assertEquals(bgr[3 * i], rgb[3 * i + 2]);
-        assertThrows(IllegalArgumentException.class, () -> t.apply(new byte[] {0, 1, 2}));
+        assertThrows(CorruptImageException.class, () -> t.apply(OpenCv.decode(new byte[] {0, 1, 2})));
     }
 }

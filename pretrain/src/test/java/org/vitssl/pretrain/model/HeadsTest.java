@@ -8,37 +8,18 @@ import ai.djl.training.GradientCollector;
 import ai.djl.engine.Engine;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
 
+import static org.vitssl.pretrain.model.Fixtures.RTOL;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Heads against the PyTorch reference of make_model_fixtures.py (in 32, hidden 48, bottleneck 16, K 24, K2 20). */
-class HeadsTest {
-    static final double RTOL = 1e-5;
-    static NDManager manager;
-
-    @BeforeAll
-    static void setUp() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        manager.close();
-    }
-
-    private static void loadInto(NamedParameters block, Map<String, NDArray> f, String prefix) {
-        SafetensorsIO.LoadReport r = SafetensorsIO.load(block, f, prefix, true);
-        assertTrue(r.unexpected().isEmpty(), r.toString());
-    }
-
+class HeadsTest extends Fixtures.ManagedTest {
     @Test
     void dinoHeadMatches() throws Exception {
         try (NDManager m = manager.newSubManager()) {
@@ -47,7 +28,7 @@ class HeadsTest {
             h.initialize(m);
             assertEquals(List.of("mlp.0.weight", "mlp.0.bias", "mlp.2.weight", "mlp.2.bias", "mlp.4.weight", "mlp.4.bias",
                     "last_layer.weight_g", "last_layer.weight_v"), List.copyOf(h.namedParameters().keySet()));
-            loadInto(h, f, "dino.");
+            Fixtures.loadInto(h, f, "dino.", false);
             Fixtures.assertClose("dino head", f.get("out.dino"), h.forward(null, f.get("in.x"), false), RTOL);
         }
     }
@@ -60,7 +41,7 @@ class HeadsTest {
             h.initialize(m);
             assertTrue(h.namedParameters().containsKey("mlp.3.weight") && h.namedParameters().containsKey("mlp.4.bias"));
             assertTrue(h.namedBuffers().containsKey("mlp.1.running_var"));
-            loadInto(h, f, "dinobn.");
+            Fixtures.loadInto(h, f, "dinobn.", false);
             Fixtures.assertClose("dino head bn", f.get("out.dinobn"), h.forward(null, f.get("in.x"), true), RTOL);
             Map<String, NDArray> buf = h.namedBuffers();
             for (String k : List.of("mlp.1.running_mean", "mlp.1.running_var", "mlp.4.running_mean", "mlp.4.running_var")) {
@@ -99,7 +80,7 @@ class HeadsTest {
             IbotHead h = new IbotHead(32, 24, 20, false, false, 3, 48, 16, "gelu");
             h.initialize(m);
             assertTrue(h.namedParameters().containsKey("last_layer2.weight_v"));
-            loadInto(h, f, "ibot.");
+            Fixtures.loadInto(h, f, "ibot.", false);
             NDList out = h.forwardAll(null, f.get("in.tokens"), false);
             Fixtures.assertClose("ibot cls", f.get("out.ibot.cls"), out.get(0), RTOL);
             Fixtures.assertClose("ibot patches", f.get("out.ibot.patch"), out.get(1), RTOL);
@@ -124,7 +105,7 @@ class HeadsTest {
             b.initialize(m);
             assertEquals(List.of("0.weight", "1.weight", "1.bias", "3.weight", "4.weight", "4.bias", "6.weight"),
                     List.copyOf(b.namedParameters().keySet()));
-            loadInto(b, f, "barlow.");
+            Fixtures.loadInto(b, f, "barlow.", false);
             Fixtures.assertClose("barlow", f.get("out.barlow"), b.forward(null, f.get("in.x"), true), RTOL);
             Fixtures.assertClose("barlow rm", f.get("out.barlow.1.running_mean"), b.namedBuffers().get("1.running_mean"), RTOL);
             Fixtures.assertClose("barlow rv", f.get("out.barlow.4.running_var"), b.namedBuffers().get("4.running_var"), RTOL);
@@ -137,11 +118,11 @@ class HeadsTest {
             Map<String, NDArray> f = Fixtures.load("heads.safetensors", m);
             DinoTwinsHead h = new DinoTwinsHead(32, 24, 48, 16);
             h.initialize(m);
-            loadInto(h, f, "twins.");
+            Fixtures.loadInto(h, f, "twins.", false);
             Fixtures.assertClose("twins head", f.get("out.twins"), h.forward(null, f.get("in.x"), false), RTOL);
             DinoTwinsProjector p = new DinoTwinsProjector(32, 48, 20);
             p.initialize(m);
-            loadInto(p, f, "twinsproj.");
+            Fixtures.loadInto(p, f, "twinsproj.", false);
             Fixtures.assertClose("twins projector", f.get("out.twinsproj"), p.forward(null, f.get("in.x"), false), RTOL);
         }
     }

@@ -3,36 +3,21 @@ package org.vitssl.pretrain.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
 
+import static org.vitssl.pretrain.model.Fixtures.RTOL;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The Java ViT against the PyTorch reference forward of make_model_fixtures.py (tiny: D 32, depth 2, heads 2, P 4). */
-class VisionTransformerTest {
-    static final double RTOL = 1e-5;
-    static NDManager manager;
-
-    @BeforeAll
-    static void setUp() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        manager.close();
-    }
-
+class VisionTransformerTest extends Fixtures.ManagedTest {
     static VisionTransformer loaded(Map<String, NDArray> f, boolean layerScale, NDManager m) {
         ViTConfig c = ViTConfig.of(32, 2, 2, 4, 16).withMaskToken(true).withLayerScaleInit(layerScale ? 0.1 : 0);
         VisionTransformer v = VisionTransformer.create(c, m);
-        SafetensorsIO.LoadReport r = SafetensorsIO.load(v, f, "model.backbone.", true);
-        assertTrue(r.missing().isEmpty() && r.unexpected().isEmpty(), r.toString());
+        Fixtures.loadInto(v, f, "model.backbone.", true);
         return v;
     }
 
@@ -54,6 +39,8 @@ class VisionTransformerTest {
                 Fixtures.assertClose(file + " block 1 normed", f.get("out.block_out16.1"), o.lastBlocks().get(1), RTOL);
                 NDArray roll = AttentionRollout.rollout(List.of(o.attention(0), o.attention(1)), AttentionRollout.Order.FIRST_LEFT);
                 Fixtures.assertClose(file + " rollout", f.get("out.rollout16"), roll, RTOL);
+                Fixtures.assertClose(file + " cls rollout", f.get("out.rollout16").get(":, 0, 1:"),
+                        AttentionRollout.clsRollout(List.of(o.attention(0), o.attention(1)), AttentionRollout.Order.FIRST_LEFT), RTOL);
 
                 Fixtures.assertClose(file + " tokens8", f.get("out.tokens8"), v.forward(f.get("in.x8")).tokens(), RTOL);
                 Fixtures.assertClose(file + " tokens24", f.get("out.tokens24"), v.forward(f.get("in.x24")).tokens(), RTOL);

@@ -19,7 +19,8 @@ import java.util.List;
 /**
  * {@code vitssl bench embed [images-per-case]}: the embed pipeline of one executor (decode, evaluation
  * transform, batched ViT forward, CLS) in images/s, against PIL + torchvision + PyTorch eager doing the
- * same on the same files with the same threads (embed/bench/bench_embed.py), batch 256.
+ * same on the same files with the same threads (embed/bench/bench_embed.py).
+ * Arguments: [images per case, default 768] [batch, default 256] [case name filter].
  */
 public final class EmbedBenchmark implements Benchmark {
     private static final double[] MEAN = {0.485, 0.456, 0.406}, STD = {0.229, 0.224, 0.225};
@@ -34,8 +35,9 @@ public final class EmbedBenchmark implements Benchmark {
 
     @Override public void run(Config config, String[] args, PrintStream out) throws Exception {
         int threads = config.getInt("vitssl.bench.threads");
-        int batch = 256;
-        int count = args.length > 0 ? Integer.parseInt(args[0]) : 3 * batch;
+        int count = args.length > 0 ? Integer.parseInt(args[0]) : 768;
+        int batch = args.length > 1 ? Integer.parseInt(args[1]) : 256;
+        String only = args.length > 2 ? args[2] : "";
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         File dir = Files.createTempDirectory("vitssl-bench-embed").toFile();
@@ -49,6 +51,7 @@ public final class EmbedBenchmark implements Benchmark {
         out.printf("embed benchmark: %d images per case, batch %d, %d threads both sides, CPU, warm-up 1 batch%n", count, batch, threads);
         out.printf("%-26s %14s %14s %8s%n", "case", "vitssl img/s", "pytorch img/s", "ratio");
         for (Case c : cases) {
+            if (!only.isEmpty() && !c.name.contains(only)) continue;
             File imgDir = c.small ? small : photos;
             double java = javaRate(c, imgDir, batch);
             String py = PythonCounterpart.run("embed/bench/bench_embed.py", List.of("--threads", Integer.toString(threads),

@@ -39,7 +39,7 @@ class PretrainJobTest {
             df.write().parquet(table.toString());
             Path run = tmp.resolve("run");
             List<String> o = VitSslTaskTest.tiny(run, "pretrain.method=ibot", "pretrain.images=\"" + table + "\"",
-                    "pretrain.epochs=1", "spark.master=\"local[2]\"");
+                    "pretrain.epochs=1", "pretrain.optimizer.warmup-epochs=0", "spark.master=\"local[2]\"");
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             PretrainJob job = new PretrainJob();
             int rc = job.run(new JobContext(VitsslConfig.load(null, o), List.of(), new PrintStream(out, true, StandardCharsets.UTF_8)));

@@ -67,7 +67,8 @@ def main():
     # RandomResizedCrop's resize: crop box (top, left, h, w) -> size x size, PIL bicubic (antialiased).
     for i, (inp, top, left, h, w, size) in enumerate([
             ("coffee", 3, 5, 33, 40, 16), ("coffee", 0, 0, 41, 61, 24), ("coffee", 10, 20, 12, 9, 48),
-            ("cat", 7, 2, 50, 40, 32), ("astro", 1, 1, 54, 37, 56), ("astro", 20, 30, 5, 7, 19)]):
+            ("cat", 7, 2, 50, 40, 32), ("astro", 1, 1, 54, 37, 56), ("astro", 20, 30, 5, 7, 19),
+            ("coffee", 5, 3, 30, 50, 30), ("coffee", 2, 9, 37, 23, 23), ("cat", 3, 4, 21, 21, 21)]):
         out = F.resized_crop(inputs[inp], top, left, h, w, [size, size], BICUBIC)
         case(f"resized_crop_{i}", "resized_crop", inp,
              {"top": top, "left": left, "h": h, "w": w, "size": size}, out)

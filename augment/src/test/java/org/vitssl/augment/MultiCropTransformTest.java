@@ -100,6 +100,30 @@ class MultiCropTransformTest {
     }
 
     @Test
+    void evalTransformFromConfigAndIdentityAtSize() throws Exception {
+        org.vitssl.augment.transform.EvalTransform e = org.vitssl.augment.transform.EvalTransform.fromConfig(
+                Settings.config("augment.eval.resize=40", "augment.eval.crop=32"));
+        Rgb8 sq = FaithfulnessTest.input("square");
+        assertEquals(32, sq.width);
+        assertArrayEquals(sq.data, e.apply(sq).data); // already 32x32: used as is
+        Rgb8 c = e.apply(photo);
+        assertEquals(32, c.width);
+        assertEquals(32, c.height);
+        float[] t = e.toTensor(TestImages.jpeg(photo));
+        assertEquals(3 * 32 * 32, t.length);
+        // A too small image is padded with zeros (torchvision's CenterCrop), not rejected.
+        org.vitssl.augment.transform.EvalTransform big = new org.vitssl.augment.transform.EvalTransform(
+                8, 12, false, new double[] {0, 0, 0}, new double[] {1, 1, 1});
+        Rgb8 padded = big.apply(photo);
+        assertEquals(12, padded.width);
+        assertEquals(0, padded.data[0]);
+        // Serializable for Spark closures.
+        new java.io.ObjectOutputStream(new java.io.ByteArrayOutputStream()).writeObject(new MultiCropTransform(Settings.small()));
+        assertThrows(ConfigException.class, () -> org.vitssl.augment.transform.EvalTransform.fromConfig(
+                Settings.config("augment.eval.crop=0")));
+    }
+
+    @Test
     void impossibleCropsAreRejectedNamingTheKey() {
         String[][] bad = {
                 {"augment.global.scale=[0.0, 1.0]", "vitssl.augment.global.scale"},

@@ -53,7 +53,8 @@ public final class Main {
                 out.println("Keys of " + job.configSection() + " are documented in reference.conf (see README).");
                 return 0;
             }
-            config = VitsslConfig.load(parsed.configFile, parsed.overrides);
+            config = VitsslConfig.load(parsed.configFile, parsed.overrides, job.defaultsResource(),
+                    Thread.currentThread().getContextClassLoader());
             job.validate(config);
         } catch (ConfigException e) {
             err.println("vitssl " + job.name() + ": configuration error: " + e.getMessage());
@@ -72,6 +73,11 @@ public final class Main {
             e.printStackTrace(err);
             return 1;
         }
+    }
+
+    /** Every registered job by name (the demo chains them). */
+    public static Map<String, VitsslJob> discoverJobs() {
+        return discover();
     }
 
     static Map<String, VitsslJob> discover() {

@@ -22,7 +22,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * {@code vitssl bench augment [seconds=S] [photos=N] [workers=1,2,...] [batch=B]}: the DINO multi-crop
+ * {@code vitssl bench augment [seconds:S] [photos:N] [workers:1,2,...] [batch:B]}: the DINO multi-crop
  * recipe (vitssl.augment, defaults 2 x 224 + 8 x 96), JPEG decode and normalisation included, on N photos
  * of 500x375 made from python3-skimage's samples by augment/bench/bench_augment.py. Prints per-core
  * images/s of this implementation and of torchvision + PIL (the same script, same photos, one thread) and
@@ -42,8 +42,9 @@ public final class AugmentBenchmark implements Benchmark {
         int cores = Runtime.getRuntime().availableProcessors();
         List<Integer> workers = new ArrayList<>();
         for (String a : args) {
-            String[] kv = a.split("=", 2);
-            if (kv.length != 2) throw new IllegalArgumentException("arguments look like seconds=15, got " + a);
+            // name:value (the launcher reads name=value as a config override), name=value when run directly.
+            String[] kv = a.split("[:=]", 2);
+            if (kv.length != 2) throw new IllegalArgumentException("arguments look like seconds:15, got " + a);
             switch (kv[0]) {
                 case "seconds": seconds = Double.parseDouble(kv[1]); break;
                 case "photos": photos = Integer.parseInt(kv[1]); break;
@@ -106,7 +107,7 @@ public final class AugmentBenchmark implements Benchmark {
         List<String> overrides = new ArrayList<>(), rest = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("-c")) file = args[++i];
-            else if (args[i].contains("=") && args[i].contains(".")) overrides.add(args[i]);
+            else if (args[i].contains("=") && args[i].indexOf('.') >= 0 && args[i].indexOf('.') < args[i].indexOf('=')) overrides.add(args[i]);
             else rest.add(args[i]);
         }
         new AugmentBenchmark().run(org.vitssl.common.config.VitsslConfig.load(file, overrides),

@@ -10,7 +10,8 @@ import java.util.SplittableRandom;
  * ({@link AdjustBrightness}, {@link AdjustContrast}, {@link AdjustSaturation}, {@link AdjustHue}).
  * A strength of 0 disables that operation (as torchvision's {@code None}).
  */
-public final class ColorJitter {
+public final class ColorJitter implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     public static final int BRIGHTNESS = 0, CONTRAST = 1, SATURATION = 2, HUE = 3;
 
     private final double p, brightness, contrast, saturation, hue;

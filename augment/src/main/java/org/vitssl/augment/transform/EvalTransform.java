@@ -30,6 +30,24 @@ public final class EvalTransform implements java.io.Serializable {
 
     public int cropSize() { return crop; }
 
+    /**
+     * The evaluation transform of {@code vitssl.augment.eval} ({@code resize}, {@code crop},
+     * {@code identity-at-size}) with the normalisation of {@code vitssl.augment.normalize}; ranges checked,
+     * errors name the key.
+     */
+    public static EvalTransform fromConfig(com.typesafe.config.Config config) {
+        String p = "vitssl.augment.";
+        int resize = org.vitssl.common.config.ConfigChecks.intIn(config, p + "eval.resize", 1, 16384);
+        int crop = org.vitssl.common.config.ConfigChecks.intIn(config, p + "eval.crop", 1, 16384);
+        org.vitssl.augment.MultiCropSettings s = org.vitssl.augment.MultiCropSettings.fromConfig(config);
+        return new EvalTransform(resize, crop, config.getBoolean(p + "eval.identity-at-size"), s.mean, s.std);
+    }
+
+    /** Decodes encoded image bytes (JPEG, PNG, ...) and returns the normalised CHW floats. */
+    public float[] toTensor(byte[] encoded) {
+        return toTensor(OpenCv.decode(encoded));
+    }
+
     /** The uint8 crop x crop image. */
     public Rgb8 apply(Rgb8 img) {
         if (identityAtSize && img.width == crop && img.height == crop) return img;

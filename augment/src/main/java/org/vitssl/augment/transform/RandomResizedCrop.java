@@ -16,7 +16,8 @@ import java.util.SplittableRandom;
  *
  * <p>The box is then resized to size x size with PIL's bicubic ({@link PilBicubic}, bit-exact).
  */
-public final class RandomResizedCrop {
+public final class RandomResizedCrop implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     public static final int ATTEMPTS = 10;
 
     private final int size;

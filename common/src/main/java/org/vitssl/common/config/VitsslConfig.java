@@ -34,7 +34,21 @@ public final class VitsslConfig {
     }
 
     public static Config load(String file, List<String> overrides, ClassLoader loader) {
+        return load(file, overrides, null, loader);
+    }
+
+    /**
+     * As {@link #load(String, List)}, with a job's defaults resource (HOCON on the classpath) layered
+     * between reference.conf and the user's file; its keys are validated like the user's.
+     */
+    public static Config load(String file, List<String> overrides, String defaultsResource, ClassLoader loader) {
         Config reference = ConfigFactory.defaultReference(loader);
+        if (defaultsResource != null) {
+            Config defaults = ConfigFactory.parseResources(loader, defaultsResource,
+                    ConfigParseOptions.defaults().setAllowMissing(false));
+            validateKnownKeys(defaults.withFallback(reference).resolve(), reference.resolve(), defaults);
+            reference = defaults.withFallback(reference);
+        }
         Config user = ConfigFactory.empty();
         if (file != null) {
             File f = new File(file);
@@ -97,7 +111,7 @@ public final class VitsslConfig {
             }
         }
         if (!problems.isEmpty()) {
-            throw new ConfigException.BadPath(problems.get(0).replaceFirst(".* (vitssl\\.[^ :]+).*", "$1"),
+            throw new ConfigException.BadPath(problems.get(0).replaceFirst("^.*? (vitssl\\.[^ :]+).*", "$1"),
                     String.join("; ", problems));
         }
     }

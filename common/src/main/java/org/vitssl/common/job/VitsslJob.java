@@ -23,6 +23,12 @@ public interface VitsslJob {
      */
     String configSection();
 
+    /**
+     * A classpath resource (HOCON) layered between reference.conf and the user's settings: the job's own
+     * defaults for keys of other sections (the demo's small model, for example). Null for none.
+     */
+    default String defaultsResource() { return null; }
+
     /** Validates everything it needs from {@code config} before any work; throws on bad values. */
     default void validate(Config config) {}
 

@@ -64,12 +64,13 @@ public final class KnnBenchmark implements Benchmark {
                 Runtime.getRuntime().availableProcessors(), threads, dim, k);
         int peakN = ConfigChecks.positiveInt(config, S + ".peak-size");
         double peakTorch = torchPeak(peakN, dim, threads);
-        double peakBlas = blasPeak(Math.min(peakN, 1024), dim);
+        int blasN = KnnSearch.nativeBlas() ? peakN : Math.min(peakN, 1024);
+        double peakBlas = blasPeak(blasN, dim);
         String blasName = dev.ludovic.netlib.blas.BLAS.getInstance().getClass().getSimpleName();
         TextTable peaks = new TextTable("matrix multiply (float32)", "shape", "GFLOP/s");
-        peaks.row("libtorch via DJL (used by the k-NN)", peakN + "x" + dim + " * " + dim + "x" + peakN, fmt(peakTorch));
-        peaks.row("netlib BLAS (" + blasName + ", Spark MLlib)", Math.min(peakN, 1024) + "x" + dim + " * " + dim + "x"
-                + Math.min(peakN, 1024), fmt(peakBlas));
+        peaks.row("libtorch via DJL (backend torch)", peakN + "x" + dim + " * " + dim + "x" + peakN, fmt(peakTorch));
+        peaks.row("netlib BLAS (" + blasName + ", Spark MLlib; backend blas)", blasN + "x" + dim + " * " + dim + "x"
+                + blasN, fmt(peakBlas));
         out.println(peaks);
         double peak = Math.max(peakTorch, peakBlas);
 

@@ -127,8 +127,8 @@ public final class KnnJob implements VitsslJob {
                 KnnEvaluation.TestSet ts = new KnnEvaluation.TestSet(EmbeddingsTable.collect(
                         EmbeddingsTable.canonical(te, EmbeddingsTable.ID, EmbeddingsTable.LABEL, EmbeddingsTable.FEATURES),
                         true, testName));
-                out.printf(Locale.ROOT, "knn: checkpoint %s: %d train x %d test, dimension %d, k up to %d%n",
-                        ckpt, nTrain, ts.queries.n, ts.queries.d, s.ks[s.ks.length - 1]);
+                out.printf(Locale.ROOT, "knn: checkpoint %s: %d train x %d test, dimension %d, k up to %d, backend %s%n",
+                        ckpt, nTrain, ts.queries.n, ts.queries.d, s.ks[s.ks.length - 1], KnnSearch.resolveBackend(s.search));
                 long t0 = System.nanoTime();
                 KnnEvaluation.Result r = KnnEvaluation.run(bank, ts, s.ks, s.temperature, s.search, s.predictions, trainName);
                 out.printf(Locale.ROOT, "knn: search and vote took %.1f s%n", (System.nanoTime() - t0) / 1e9);

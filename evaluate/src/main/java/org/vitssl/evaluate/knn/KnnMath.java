@@ -39,21 +39,27 @@ public final class KnnMath {
 
     /**
      * The canonical similarity of two normalised rows stored in flat arrays: the products
-     * (double) a_j * (double) b_j (exact in double) are summed in four interleaved double accumulators
-     * (j mod 4), then (acc0 + acc1) + (acc2 + acc3). A fixed order, so the same bits everywhere; four
-     * chains instead of one make it about four times faster than a single running sum.
+     * (double) a_j * (double) b_j (exact in double) are summed in eight interleaved double accumulators
+     * (j mod 8), combined as ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)). A fixed order, so the
+     * same bits on every machine; eight independent chains make it several times faster than one
+     * running sum, which matters because every candidate neighbour is rescored with it.
      */
     public static double dot(float[] a, int aFrom, float[] b, int bFrom, int d) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
         int j = 0;
-        for (; j + 3 < d; j += 4) {
-            s0 += (double) a[aFrom + j] * (double) b[bFrom + j];
-            s1 += (double) a[aFrom + j + 1] * (double) b[bFrom + j + 1];
-            s2 += (double) a[aFrom + j + 2] * (double) b[bFrom + j + 2];
-            s3 += (double) a[aFrom + j + 3] * (double) b[bFrom + j + 3];
+        for (; j + 7 < d; j += 8) {
+            int x = aFrom + j, y = bFrom + j;
+            s0 += (double) a[x] * (double) b[y];
+            s1 += (double) a[x + 1] * (double) b[y + 1];
+            s2 += (double) a[x + 2] * (double) b[y + 2];
+            s3 += (double) a[x + 3] * (double) b[y + 3];
+            s4 += (double) a[x + 4] * (double) b[y + 4];
+            s5 += (double) a[x + 5] * (double) b[y + 5];
+            s6 += (double) a[x + 6] * (double) b[y + 6];
+            s7 += (double) a[x + 7] * (double) b[y + 7];
         }
         for (; j < d; j++) s0 += (double) a[aFrom + j] * (double) b[bFrom + j];
-        return (s0 + s1) + (s2 + s3);
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
     }
 
     /**

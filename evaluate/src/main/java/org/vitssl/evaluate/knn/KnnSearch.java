@@ -47,8 +47,9 @@ public final class KnnSearch {
     public static final java.util.concurrent.atomic.LongAdder[] PROFILE = {
         new java.util.concurrent.atomic.LongAdder(), new java.util.concurrent.atomic.LongAdder(),
         new java.util.concurrent.atomic.LongAdder(), new java.util.concurrent.atomic.LongAdder(),
-        new java.util.concurrent.atomic.LongAdder()};
-    public static final String[] PROFILE_NAMES = {"copy bank chunk in", "matmul", "topK", "threshold count", "rescore + merge"};
+        new java.util.concurrent.atomic.LongAdder(), new java.util.concurrent.atomic.LongAdder()};
+    public static final String[] PROFILE_NAMES = {"copy bank chunk in", "matmul", "topK", "threshold count", "rescore + merge",
+        "candidate scan"};
     static volatile boolean PROFILING = Boolean.getBoolean("vitssl.knn.profile");
 
     /** Turns the time split on or off (local mode only: the counters live in this JVM). */
@@ -293,7 +294,8 @@ public final class KnnSearch {
         /**
          * The same as {@link #scoreBlock} with netlib's sgemm and a selection in Java: S (block x rows,
          * row-major) = Q_block . chunk^T, then per query the kk-th largest float score (a min-heap of
-         * kk), then every entry at or above the threshold is rescored and offered.
+         * kk; skipped once the query's list is full, when the running k-th score bounds alone), then every
+         * entry at or above the threshold is rescored and offered, best first.
          */
         private void scoreBlockBlas(TopKBlock blk, float[] chunk, String[] ids, int[] labels, int rows) {
             int d = q.d, b = blk.queries;
@@ -305,18 +307,20 @@ public final class KnnSearch {
             long t1 = PROFILING ? System.nanoTime() : 0;
             int kk = Math.min(o.k, rows);
             if (heap == null || heap.length < kk) heap = new float[kk];
-            long sel = 0;
+            long sel = 0, scan = 0;
             for (int i = 0; i < b; i++) {
                 long s0 = PROFILING ? System.nanoTime() : 0;
                 int base = i * rows;
-                double t = kthLargest(sims, base, rows, kk, heap) - 2 * eps;
-                if (blk.full(i)) t = Math.max(t, blk.kth(i) - eps);
+                // A full list needs only candidates within eps of its k-th canonical score (one pass);
+                // otherwise everything within 2 eps of the chunk's kk-th float score (a heap pass first).
+                double t = blk.full(i) ? blk.kth(i) - eps : kthLargest(sims, base, rows, kk, heap) - 2 * eps;
                 float thr = Math.nextDown((float) t);
                 if (PROFILING) sel += System.nanoTime() - s0;
                 int qRow = (blk.firstQuery + i) * d;
                 // candidates as (order-preserving float bits, row) keys, best first after the sort, so
                 // that offers mostly append and the rest is cut off as soon as it cannot enter
                 int nc = 0;
+                long c0 = PROFILING ? System.nanoTime() : 0;
                 for (int r = 0; r < rows; r++) {
                     float g = sims[base + r];
                     if (g >= thr) {
@@ -324,6 +328,7 @@ public final class KnnSearch {
                         cand[nc++] = ((long) sortableBits(g) << 32) | r;
                     }
                 }
+                if (PROFILING) scan += System.nanoTime() - c0;
                 Arrays.sort(cand, 0, nc);
                 for (int c = nc - 1; c >= 0; c--) {
                     int r = (int) cand[c];
@@ -336,7 +341,8 @@ public final class KnnSearch {
                 long t2 = System.nanoTime();
                 PROFILE[1].add(t1 - t0);
                 PROFILE[2].add(sel);
-                PROFILE[4].add(t2 - t1 - sel);
+                PROFILE[5].add(scan);
+                PROFILE[4].add(t2 - t1 - sel - scan);
             }
         }
 

@@ -50,7 +50,7 @@ final class KnnParams implements Serializable {
         p.def(device, "auto");
         p.def(k, 20);
         p.def(queryBlockRows, 1024);
-        p.def(shardRows, 16384);
+        p.def(shardRows, 32768);
         p.def(bankPartitions, 0);
         p.def(temperature, 0.07);
     }

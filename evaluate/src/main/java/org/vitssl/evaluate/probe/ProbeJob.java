@@ -200,6 +200,7 @@ public final class ProbeJob implements VitsslJob {
 
     /** One pass over the rows with the same checks as the k-NN; fails naming the row. */
     static void checkRows(Dataset<Row> canonical, String table) {
+        if (canonical.isEmpty()) return; // reported as "has no rows" by the caller
         canonical.queryExecution().toRdd().toJavaRDD()
                 .map(r -> {
                     EmbeddingsTable.Entry e = EmbeddingsTable.entry(r, 0, true, table);

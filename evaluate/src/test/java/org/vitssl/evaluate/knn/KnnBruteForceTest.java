@@ -141,7 +141,7 @@ class KnnBruteForceTest extends SparkTestBase {
                     for (int j = 0; j < exp.size(); j++) {
                         String where = backend + ", partitions " + parts + ", query " + (blk.firstQuery + q) + ", neighbour " + j;
                         assertEquals(exp.get(j).id, blk.ids[q * blk.k + j], where);
-                        // the engine sums in four interleaved chains, this test in one: equal to rounding
+                        // the engine sums in eight interleaved chains, this test in one: equal to rounding
                         assertEquals(exp.get(j).s, blk.sims[q * blk.k + j], 1e-14, where);
                         assertEquals(exp.get(j).label, blk.labels[q * blk.k + j], where);
                     }

@@ -100,6 +100,20 @@ class KnnClassifierPipelineTest extends SparkTestBase {
     }
 
     @Test
+    void worksWithoutAnIdColumnAndWithDoubleFeatures() {
+        // ids "" = bank row order; features as array<double>
+        Dataset<Row> train = table(List.of(row("a", 0, 1f, 0f), row("b", 1, 0f, 1f), row("c", 1, 0.1f, 1f)), 1)
+                .drop("image_id").withColumn("features", col("features").cast("array<double>"));
+        KnnClassificationModel m = new KnnClassifier().setIdCol("").setK(1).fit(train);
+        assertEquals(3, m.bankRows());
+        Dataset<Row> q = table(List.of(row("q1", 0, 1f, 0.05f), row("q2", 1, 0f, 2f)), 1).drop("image_id");
+        List<Row> out = m.setRawPredictionCol("").setProbabilityCol("").transform(q).collectAsList();
+        assertEquals(List.of("label", "features", "prediction"), List.of(out.get(0).schema().fieldNames()));
+        assertEquals(0.0, out.get(0).getDouble(2), 0);  // (1, 0.05) is nearest to a (1, 0)
+        assertEquals(1.0, out.get(1).getDouble(2), 0);  // (0, 2) is nearest to b (0, 1)
+    }
+
+    @Test
     void transformChecksTheFeatureLength() {
         Dataset<Row> train = table(List.of(row("a", 0, 1f, 0f), row("b", 1, 0f, 1f)), 1);
         KnnClassificationModel m = new KnnClassifier().setK(1).fit(train);

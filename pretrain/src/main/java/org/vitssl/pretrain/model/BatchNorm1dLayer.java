@@ -88,7 +88,7 @@ public final class BatchNorm1dLayer extends NamedBlock {
                 numBatches.addi(1);
             }
         } else {
-            y = x.sub(runningMean).div(own(runningVar.add(eps).sqrt(), m));
+            y = x.sub(runningMean).div(own(runningVar.add(eps), m).sqrt());
         }
         if (weight != null) {
             y = y.mul(value(ps, weight, x, training)).add(value(ps, bias, x, training));

@@ -60,19 +60,22 @@ public record ViTConfig(int dim, int depth, int heads, int patch, int imgSize, d
         int dim = ConfigChecks.nonNegativeInt(root, p + "embed-dim");
         int depth = ConfigChecks.nonNegativeInt(root, p + "depth");
         int heads = ConfigChecks.nonNegativeInt(root, p + "num-heads");
-        ViTConfig base;
+        int d, l, h;
         if (arch.equals("custom")) {
             if (dim == 0 || depth == 0 || heads == 0) {
                 throw ConfigChecks.bad(p + "arch", arch, "custom needs embed-dim, depth and num-heads above 0");
             }
-            base = of(dim, depth, heads, patch, img);
+            d = dim;
+            l = depth;
+            h = heads;
         } else {
             ViTConfig pre = preset(arch, patch, img);
-            base = of(dim > 0 ? dim : pre.dim(), depth > 0 ? depth : pre.depth(), heads > 0 ? heads : pre.heads(), patch, img);
+            d = dim > 0 ? dim : pre.dim();
+            l = depth > 0 ? depth : pre.depth();
+            h = heads > 0 ? heads : pre.heads();
         }
-        if (base.dim() % base.heads() != 0) {
-            throw ConfigChecks.bad(p + "embed-dim", base.dim(), "must be a multiple of num-heads " + base.heads());
-        }
+        if (d % h != 0) throw ConfigChecks.bad(p + "embed-dim", d, "must be a multiple of num-heads " + h);
+        ViTConfig base = of(d, l, h, patch, img);
         double mlp = ConfigChecks.positiveDouble(root, p + "mlp-ratio");
         boolean qkvBias = root.getBoolean(p + "qkv-bias");
         double dpr = ConfigChecks.doubleIn(root, p + "drop-path-rate", 0.0, 0.999);

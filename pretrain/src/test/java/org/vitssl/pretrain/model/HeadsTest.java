@@ -147,6 +147,57 @@ class HeadsTest {
     }
 
     @Test
+    void forwardsLeaveNothingInTheModelManager() {
+        try (NDManager models = manager.newSubManager(); NDManager data = manager.newSubManager()) {
+            VisionTransformer v = VisionTransformer.create(ViTConfig.of(16, 2, 2, 4, 16).withMaskToken(true).withDropPathRate(0.2), models);
+            DinoHead dino = new DinoHead(16, 10, true, true, 3, 12, 8);
+            dino.initialize(models);
+            IbotHead ibot = new IbotHead(16, 10, 6, false, false, 3, 12, 8, "gelu");
+            ibot.initialize(models);
+            BarlowProjector barlow = new BarlowProjector(16, new long[] {8, 8});
+            barlow.initialize(models);
+            java.util.Set<String> beforeIds = new java.util.HashSet<>();
+            for (NDArray a : models.getManagedArrays()) beforeIds.add(a.getUid());
+            int before = beforeIds.size();
+            for (boolean training : new boolean[] {true, false}) {
+                try (NDManager step = data.newSubManager()) {
+                    NDArray img = step.randomNormal(new ai.djl.ndarray.types.Shape(3, 3, 8, 8));
+                    NDArray mask = step.create(new boolean[12]).reshape(3, 2, 2);
+                    ViTOutput o = v.forward(null, img, mask, training, new int[] {0, 1}, 2);
+                    dino.forward(null, o.cls(), training);
+                    ibot.forwardAll(null, o.tokens(), training);
+                    barlow.forward(null, o.cls(), training);
+                    ai.djl.ndarray.NDArray roll = AttentionRollout.rollout(List.of(o.attention(0), o.attention(1)), AttentionRollout.Order.LAST_LEFT);
+                    roll.sum().getFloat();
+                }
+            }
+            List<NDArray> after = models.getManagedArrays();
+            StringBuilder extra = new StringBuilder();
+            for (NDArray a : after) {
+                if (!beforeIds.contains(a.getUid())) extra.append(a.getShape()).append(a.getDataType()).append(' ');
+            }
+            assertEquals(before, after.size(), "forward results must live in the input's manager; extra: " + extra);
+        }
+    }
+
+    @Test
+    void badModelConfigNamesTheKey() {
+        Config ref = ConfigFactory.defaultReference();
+        com.typesafe.config.ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(com.typesafe.config.ConfigException.class,
+                () -> ViTConfig.fromConfig(ConfigFactory.parseString("vitssl.model.arch = custom").withFallback(ref).resolve()));
+        assertTrue(e.getMessage().contains("vitssl.model.arch"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(com.typesafe.config.ConfigException.class,
+                () -> ViTConfig.fromConfig(ConfigFactory.parseString("vitssl.model { arch = vit_small, embed-dim = 100 }").withFallback(ref).resolve()));
+        assertTrue(e.getMessage().contains("vitssl.model.embed-dim"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(com.typesafe.config.ConfigException.class,
+                () -> ViTConfig.fromConfig(ConfigFactory.parseString("vitssl.model { img-size = 100 }").withFallback(ref).resolve()));
+        assertTrue(e.getMessage().contains("vitssl.model.img-size"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(com.typesafe.config.ConfigException.class,
+                () -> ViTConfig.fromConfig(ConfigFactory.parseString("vitssl.model { arch = vit_huge }").withFallback(ref).resolve()));
+        assertTrue(e.getMessage().contains("vitssl.model.arch"), e.getMessage());
+    }
+
+    @Test
     void headsAndBackboneBuildFromTheReferenceConfig() {
         Config root = ConfigFactory.parseString("vitssl.model { arch = custom, embed-dim = 24, depth = 2, num-heads = 3,"
                 + " patch-size = 4, img-size = 16, dino-head.out-dim = 10, dino-head.hidden-dim = 8, dino-head.bottleneck-dim = 4,"

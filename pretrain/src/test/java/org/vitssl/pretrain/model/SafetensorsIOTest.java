@@ -138,6 +138,28 @@ class SafetensorsIOTest {
     }
 
     @Test
+    void interoperatesWithDjlSafetensorsCodec() throws IOException {
+        try (NDManager m = manager.newSubManager()) {
+            Map<String, NDArray> mine = Fixtures.load("vit_tiny.safetensors", m);
+            ByteArrayOutputStream bo = new ByteArrayOutputStream();
+            SafetensorsIO.write(bo, mine, Map.of("k", "v"));
+            ai.djl.ndarray.NDList djl = ai.djl.ndarray.NDList.decode(m, bo.toByteArray());
+            assertEquals(mine.size(), djl.size());
+            for (NDArray a : djl) assertArrayEquals(mine.get(a.getName()).toByteArray(), a.toByteArray(), a.getName());
+            ai.djl.ndarray.NDList named = new ai.djl.ndarray.NDList();
+            for (Map.Entry<String, NDArray> e : mine.entrySet()) {
+                NDArray c = e.getValue().duplicate();
+                c.setName(e.getKey());
+                named.add(c);
+            }
+            Map<String, NDArray> back = SafetensorsIO.read(
+                    new ByteArrayInputStream(named.encode(ai.djl.ndarray.NDList.Encoding.SAFETENSORS)), m, "djl");
+            assertEquals(mine.keySet(), back.keySet());
+            for (String k : mine.keySet()) assertArrayEquals(mine.get(k).toByteArray(), back.get(k).toByteArray(), k);
+        }
+    }
+
+    @Test
     void detectsPrefixesOfCheckpoints() {
         assertEquals("", SafetensorsIO.detectBackbonePrefix(List.of("cls_token", "pos_embed")));
         assertEquals("teacher.backbone.", SafetensorsIO.detectBackbonePrefix(

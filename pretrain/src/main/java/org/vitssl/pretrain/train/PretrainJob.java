@@ -62,6 +62,7 @@ public final class PretrainJob implements VitsslJob {
                     "the local pretrain job trains on one device; multi-device training is the Spark stage's");
         }
         int threads = c.getInt(TrainerSettings.SECTION + ".threads");
+        ai.djl.engine.Engine.getInstance(); // loads libtorch before any native call
         if (threads > 0) JniUtils.setNumThreads(threads);
         List<ImageRecord> images = readImages(c, c.getString(TrainerSettings.SECTION + ".images"));
         ctx.out().printf("pretrain: %d images from %s, method %s%n", images.size(), c.getString(TrainerSettings.SECTION + ".images"),

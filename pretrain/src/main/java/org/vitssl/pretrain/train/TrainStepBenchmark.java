@@ -38,6 +38,7 @@ public final class TrainStepBenchmark implements Benchmark {
         int threads = args.length > 3 ? Integer.parseInt(args[3]) : 2;
         boolean python = args.length <= 4 || Boolean.parseBoolean(args[4]);
         int batch = 64;
+        ai.djl.engine.Engine.getInstance(); // loads libtorch before any native call
         JniUtils.setNumThreads(threads);
         out.printf("train-step: iBOT, dim 192, heads 3, patch 4, 2x32 + 6x16 crops, K 8192, batch %d, %d threads, %d timed steps%n",
                 batch, threads, steps);

@@ -76,12 +76,11 @@ public final class DemoJob implements VitsslJob {
             o.put("vitssl.ingest.subset.mode", "first-n");
             o.put("vitssl.ingest.subset.per-class", c.getInt(S + "quick-per-class"));
             o.put("vitssl.ingest.subset.splits", List.of("train", "val"));
-            int epochs = c.getInt(S + "quick-epochs");
-            o.put("vitssl.pretrain.epochs", epochs);
-            // Warm-ups must end before the (short) run does.
-            o.put("vitssl.pretrain.optimizer.warmup-epochs",
-                    Math.min(c.getInt("vitssl.pretrain.optimizer.warmup-epochs"), epochs - 1));
+            o.put("vitssl.pretrain.epochs", c.getInt(S + "quick-epochs"));
         }
+        // The LR warm-up must end before a short run does (a one-epoch run has none).
+        int epochs = quick ? c.getInt(S + "quick-epochs") : c.getInt("vitssl.pretrain.epochs");
+        o.put("vitssl.pretrain.optimizer.warmup-epochs", Math.min(c.getInt("vitssl.pretrain.optimizer.warmup-epochs"), epochs - 1));
         Config cfg = ConfigFactory.parseMap(o).withFallback(c);
         long[] wall = new long[3];
         String[] stages = {"ingest", "pretrain", "evaluate-checkpoints"};

@@ -63,6 +63,12 @@ public final class LinePlot {
         return this;
     }
 
+    /** A series from points keyed by x, drawn in x order. */
+    public LinePlot series(String name, java.util.SortedMap<Double, Double> points) {
+        return series(name, points.keySet().stream().mapToDouble(Double::doubleValue).toArray(),
+                points.values().stream().mapToDouble(Double::doubleValue).toArray());
+    }
+
     /** Renders at the given size in pixels. */
     public BufferedImage render(int width, int height) {
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);

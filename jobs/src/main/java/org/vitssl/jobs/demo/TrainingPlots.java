@@ -47,8 +47,7 @@ public final class TrainingPlots {
         if (series.isEmpty()) return false;
         LinePlot p = new LinePlot(title, "step", y);
         for (Map.Entry<String, TreeMap<Double, Double>> e : series.entrySet()) {
-            p.series(e.getKey(), e.getValue().keySet().stream().mapToDouble(Double::doubleValue).toArray(),
-                    e.getValue().values().stream().mapToDouble(Double::doubleValue).toArray());
+            p.series(e.getKey(), e.getValue());
         }
         p.writePng(out, hadoop);
         return true;

@@ -236,8 +236,7 @@ public final class EvaluateCheckpointsJob implements VitsslJob {
         if (series.isEmpty()) return;
         LinePlot p = new LinePlot("Evaluation across checkpoints", epochs ? "epoch" : "step", "top-1 accuracy (%)");
         for (Map.Entry<String, TreeMap<Double, Double>> e : series.entrySet()) {
-            p.series(e.getKey(), e.getValue().keySet().stream().mapToDouble(Double::doubleValue).toArray(),
-                    e.getValue().values().stream().mapToDouble(Double::doubleValue).toArray());
+            p.series(e.getKey(), e.getValue());
         }
         p.writePng(s.output + "/metrics.png", hadoop);
     }

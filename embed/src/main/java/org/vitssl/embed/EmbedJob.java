@@ -5,6 +5,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.encoders.RowEncoder;
@@ -20,6 +21,7 @@ import org.vitssl.common.job.VitsslJob;
 import org.vitssl.common.spark.SparkSessions;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -51,6 +53,7 @@ public final class EmbedJob implements VitsslJob {
                 + "timm names or a training checkpoint directory; vitssl.embed.backbone = teacher|student), and writes\n"
                 + "vitssl.embed.output: image_id, label, features (vitssl.embed.feature = cls | mean-patch | cls-mean |\n"
                 + "last-blocks-cls), checkpoint. Images go through vitssl.augment.eval (resize, centre crop, normalise).\n"
+                + "checkpoint = raw-pixels embeds the stored pixels / 255 instead (the raw-pixels baseline; no model).\n"
                 + "A re-run with the same checkpoint, input and feature finds the output up to date and does nothing.\n"
                 + "Example: vitssl embed --checkpoint run/checkpoints/step-1000 --images data/fmnist/test --output emb/test";
     }
@@ -79,43 +82,61 @@ public final class EmbedJob implements VitsslJob {
     public static Result embed(SparkSession spark, EmbedSettings s, Config config) throws Exception {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         long t0 = System.nanoTime();
-        BackboneCheckpoint.Loaded probe;
-        try (NDManager m = NDManager.newBaseManager(ai.djl.Device.cpu())) {
-            probe = BackboneCheckpoint.load(s.checkpoint(), s.backbone(), s.numHeads(), m, hadoop);
-        }
-        int dim = s.feature().dimension(probe.config().dim(), s.nLastBlocks());
-        if (s.feature().lastBlocksNeeded(s.nLastBlocks()) > probe.config().depth()) {
-            throw new IllegalArgumentException("vitssl.embed.n-last-blocks = " + s.nLastBlocks()
-                    + " exceeds the model depth " + probe.config().depth());
+        boolean raw = RawPixels.selected(s.checkpoint());
+        String id;
+        int dim = -1; // raw pixels: known once the first image is read
+        if (raw) {
+            id = RawPixels.CHECKPOINT;
+        } else {
+            BackboneCheckpoint.Loaded probe;
+            try (NDManager m = NDManager.newBaseManager(ai.djl.Device.cpu())) {
+                probe = BackboneCheckpoint.load(s.checkpoint(), s.backbone(), s.numHeads(), m, hadoop);
+            }
+            id = probe.id();
+            dim = s.feature().dimension(probe.config().dim(), s.nLastBlocks());
+            if (s.feature().lastBlocksNeeded(s.nLastBlocks()) > probe.config().depth()) {
+                throw new IllegalArgumentException("vitssl.embed.n-last-blocks = " + s.nLastBlocks()
+                        + " exceeds the model depth " + probe.config().depth());
+            }
         }
         Map<String, Object> desc = new LinkedHashMap<>();
-        desc.put("checkpoint_id", probe.id());
+        desc.put("checkpoint_id", id);
         desc.put("checkpoint", s.checkpoint());
-        desc.put("backbone", s.backbone());
+        desc.put("backbone", raw ? "-" : s.backbone());
         desc.put("images", s.images());
-        desc.put("feature", s.feature().key);
+        desc.put("feature", raw ? RawPixels.CHECKPOINT : s.feature().key);
         desc.put("n_last_blocks", s.nLastBlocks());
         desc.put("dim", dim);
         desc.put("eval_transform", s.evalResize() + "/" + s.evalCrop() + (s.evalIdentityAtSize() ? "/identity-at-size" : ""));
         String descPath = s.output() + "/" + DESCRIPTION;
         if (HadoopFiles.exists(descPath, hadoop) && sameWork(HadoopFiles.readString(descPath, hadoop), desc)) {
-            return new Result(probe.id(), -1, dim, 0, true);
+            return new Result(id, -1, dim, 0, true);
         }
 
         AtomicOutput out = AtomicOutput.begin(s.output(), s.overwrite(), hadoop);
         try {
             Dataset<Row> images = spark.read().parquet(s.images()).select("image_id", "label", "bytes");
             if (s.partitions() > 0) images = images.repartition(s.partitions());
-            Dataset<Row> emb = images.mapPartitions(new EmbedPartition(s, probe.id()), RowEncoder.encoderFor(SCHEMA));
+            Dataset<Row> emb = images.mapPartitions(new EmbedPartition(s, id), RowEncoder.encoderFor(SCHEMA));
             // The Parquet parts sit at the top of the output (Spark skips the _-prefixed side files).
             emb.write().mode(org.apache.spark.sql.SaveMode.Overwrite).parquet(out.tempPath());
-            long rows = spark.read().parquet(out.tempPath()).count();
+            Dataset<Row> written = spark.read().parquet(out.tempPath());
+            long rows = written.count();
+            if (raw) {
+                List<Integer> lengths = written.selectExpr("size(features) AS n").distinct().as(Encoders.INT()).collectAsList();
+                if (lengths.size() > 1) {
+                    throw new IllegalArgumentException("raw-pixels: the images of " + s.images()
+                            + " give features of different lengths " + lengths + " (images of one size and kind needed)");
+                }
+                dim = lengths.isEmpty() ? 0 : lengths.get(0);
+                desc.put("dim", dim);
+            }
             desc.put("rows", rows);
             desc.put("written_at", Instant.now().toString());
             HadoopFiles.writeString(out.tempPath() + "/" + DESCRIPTION, Json.render(desc, true), hadoop);
             ResolvedConfigFile.writeInto(out.tempPath(), config, hadoop);
             out.commit();
-            return new Result(probe.id(), rows, dim, (System.nanoTime() - t0) / 1e9, false);
+            return new Result(id, rows, dim, (System.nanoTime() - t0) / 1e9, false);
         } catch (Exception e) {
             out.abort();
             throw e;

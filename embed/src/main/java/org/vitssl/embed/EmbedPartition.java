@@ -34,6 +34,10 @@ final class EmbedPartition implements MapPartitionsFunction<Row, Row> {
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
         if (!rows.hasNext()) return java.util.Collections.emptyIterator();
+        if (RawPixels.selected(s.checkpoint())) {
+            int[] length = {-1};
+            return batches(rows, (bytes, ids) -> RawPixels.embed(bytes, ids, length));
+        }
         Device device = chooseDevice(s.device());
         Configuration hadoop = SparkEnv.get() != null
                 ? SparkHadoopUtil.get().newConfiguration(SparkEnv.get().conf()) : new Configuration();
@@ -43,6 +47,11 @@ final class EmbedPartition implements MapPartitionsFunction<Row, Row> {
         BatchEmbedder embedder = new BatchEmbedder(model.loaded.model(), model.manager,
                 new EvalTransform(s.evalResize(), s.evalCrop(), s.evalIdentityAtSize(), s.mean(), s.std()),
                 s.feature(), s.nLastBlocks());
+        return batches(rows, embedder::embed);
+    }
+
+    /** Rows out, one batch of {@code batch-size} input rows at a time. */
+    private Iterator<Row> batches(Iterator<Row> rows, Embedder embedder) {
         return new Iterator<>() {
             private Iterator<Row> batch = java.util.Collections.emptyIterator();
 
@@ -60,7 +69,12 @@ final class EmbedPartition implements MapPartitionsFunction<Row, Row> {
         };
     }
 
-    private List<Row> nextBatch(Iterator<Row> rows, BatchEmbedder embedder) {
+    /** Encoded images (with their ids, for errors) to feature vectors. */
+    private interface Embedder {
+        float[][] embed(List<byte[]> images, List<String> ids);
+    }
+
+    private List<Row> nextBatch(Iterator<Row> rows, Embedder embedder) {
         List<String> ids = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         List<byte[]> bytes = new ArrayList<>();

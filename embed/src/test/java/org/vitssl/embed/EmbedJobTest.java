@@ -174,6 +174,75 @@ class EmbedJobTest {
     }
 
     @Test
+    void rawPixelsOfColourImagesAreInterleavedRgbOver255() throws Exception {
+        // PNGs written by javax.imageio with known values; the expected features follow from those values.
+        StructType schema = new StructType()
+                .add("image_id", DataTypes.StringType).add("label", DataTypes.IntegerType).add("bytes", DataTypes.BinaryType);
+        List<Row> rows = new ArrayList<>();
+        int w = 5, h = 4;
+        for (int i = 0; i < 3; i++) {
+            java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_INT_RGB);
+            for (int p = 0; p < w * h; p++) img.setRGB(p % w, p / w, (p * 11 + i) << 16 | (p * 7) << 8 | (250 - p));
+            java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+            javax.imageio.ImageIO.write(img, "png", png);
+            rows.add(RowFactory.create("c" + i, i, png.toByteArray()));
+        }
+        Path table = dir.resolve("colour");
+        spark.createDataFrame(rows, schema).repartition(2).write().parquet(table.toString());
+        String out = dir.resolve("out-raw").toString();
+        EmbedJob.Result r = EmbedJob.embed(spark, settings("embed.output=" + out, "embed.checkpoint=raw-pixels",
+                "embed.images=" + table), VitsslConfig.load(null, List.of()));
+        assertEquals(3, r.rows());
+        assertEquals(3 * w * h, r.dim());
+        assertEquals(RawPixels.CHECKPOINT, r.checkpointId());
+        Map<String, float[]> got = read(out);
+        for (int i = 0; i < 3; i++) {
+            float[] f = got.get("c" + i);
+            assertEquals(3 * w * h, f.length);
+            for (int p = 0; p < w * h; p++) {
+                assertEquals((p * 11 + i) / 255f, f[3 * p], 0f, "c" + i + " pixel " + p + " R");
+                assertEquals((p * 7) / 255f, f[3 * p + 1], 0f, "c" + i + " pixel " + p + " G");
+                assertEquals((250 - p) / 255f, f[3 * p + 2], 0f, "c" + i + " pixel " + p + " B");
+            }
+        }
+    }
+
+    @Test
+    void rawPixelsOfGreyImagesAreOneValuePerPixelAndMixedSizesAreRefused() throws Exception {
+        StructType schema = new StructType()
+                .add("image_id", DataTypes.StringType).add("label", DataTypes.IntegerType).add("bytes", DataTypes.BinaryType);
+        List<Row> rows = new ArrayList<>();
+        int[][] sizes = {{3, 2}, {3, 2}, {2, 2}};
+        for (int i = 0; i < sizes.length; i++) {
+            java.awt.image.BufferedImage g = new java.awt.image.BufferedImage(sizes[i][0], sizes[i][1],
+                    java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+            for (int p = 0; p < sizes[i][0] * sizes[i][1]; p++) {
+                g.getRaster().setSample(p % sizes[i][0], p / sizes[i][0], 0, 40 * p + i);
+            }
+            java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+            javax.imageio.ImageIO.write(g, "png", png);
+            rows.add(RowFactory.create("g" + i, i, png.toByteArray()));
+        }
+        Path same = dir.resolve("grey-same"), mixed = dir.resolve("grey-mixed");
+        spark.createDataFrame(rows.subList(0, 2), schema).repartition(1).write().parquet(same.toString());
+        spark.createDataFrame(rows, schema).repartition(1).write().parquet(mixed.toString());
+        Config c = VitsslConfig.load(null, List.of());
+        String out = dir.resolve("out-grey").toString();
+        EmbedJob.embed(spark, settings("embed.output=" + out, "embed.checkpoint=raw-pixels", "embed.images=" + same), c);
+        // 3x2 grey: row-major values (40 p + i) / 255
+        assertArrayEquals(new float[] {1 / 255f, 41 / 255f, 81 / 255f, 121 / 255f, 161 / 255f, 201 / 255f},
+                read(out).get("g1"), 0f);
+        String bad = dir.resolve("out-grey-mixed").toString();
+        Exception e = assertThrows(Exception.class, () -> EmbedJob.embed(spark,
+                settings("embed.output=" + bad, "embed.checkpoint=raw-pixels", "embed.images=" + mixed), c));
+        String msg = String.valueOf(e.getMessage());
+        Throwable t = e;
+        while (t.getCause() != null) { t = t.getCause(); msg += " | " + t.getMessage(); }
+        assertTrue(msg.contains("raw-pixels") && msg.contains("g2"), msg);
+        assertTrue(!java.nio.file.Files.exists(Path.of(bad)), "nothing committed");
+    }
+
+    @Test
     void badSettingsNameTheKey() {
         Exception e = assertThrows(Exception.class, () -> settings("embed.output=x", "embed.feature=pooled"));
         assertTrue(e.getMessage().contains("vitssl.embed.feature"), e.getMessage());

@@ -19,6 +19,7 @@ import org.vitssl.common.job.VitsslJob;
 import org.vitssl.common.spark.SparkSessions;
 import org.vitssl.embed.EmbedJob;
 import org.vitssl.embed.EmbedSettings;
+import org.vitssl.embed.RawPixels;
 import org.vitssl.evaluate.knn.KnnJob;
 import org.vitssl.evaluate.plot.LinePlot;
 import org.vitssl.evaluate.probe.LinearProbe;
@@ -78,6 +79,7 @@ public final class EvaluateCheckpointsJob implements VitsslJob {
                 "  runs/<name>/    each checkpoint's knn and probe outputs",
                 "Metrics: knn_top1 / knn_top5 (per k), probe_top1 / probe_top5 (" + LinearProbe.METRIC + ").",
                 "Re-running evaluates only new checkpoints (and failed ones with retry-failed = true).",
+                "vitssl.evaluate.baselines = [raw-pixels] adds the stored pixels / 255 as a row (and a line in the plot).",
                 "Example: vitssl evaluate-checkpoints --checkpoints runs/dino --train-images data/fmnist/train \\",
                 "           --test-images data/fmnist/test --output eval/dino");
     }
@@ -86,12 +88,17 @@ public final class EvaluateCheckpointsJob implements VitsslJob {
 
     /** The validated section. */
     record Settings(String checkpoints, String trainImages, String testImages, String output, boolean knn,
-                    boolean probe, boolean retryFailed, boolean keepEmbeddings, int plotK) {
+                    boolean probe, boolean retryFailed, boolean keepEmbeddings, int plotK, List<String> baselines) {
         static Settings of(Config c) {
+            List<String> baselines = c.getStringList(S + "baselines");
+            for (String b : baselines) {
+                if (!RawPixels.selected(b)) throw ConfigChecks.bad(S + "baselines", b, "unknown baseline (known: " + RawPixels.CHECKPOINT + ")");
+            }
             Settings s = new Settings(ConfigChecks.nonEmptyString(c, S + "checkpoints"),
                     ConfigChecks.nonEmptyString(c, S + "train-images"), ConfigChecks.nonEmptyString(c, S + "test-images"),
                     ConfigChecks.nonEmptyString(c, S + "output"), c.getBoolean(S + "knn"), c.getBoolean(S + "probe"),
-                    c.getBoolean(S + "retry-failed"), c.getBoolean(S + "keep-embeddings"), ConfigChecks.positiveInt(c, S + "plot-k"));
+                    c.getBoolean(S + "retry-failed"), c.getBoolean(S + "keep-embeddings"), ConfigChecks.positiveInt(c, S + "plot-k"),
+                    List.copyOf(baselines));
             if (!s.knn && !s.probe) throw ConfigChecks.bad(S + "knn", false, "knn and probe are both off: nothing to evaluate");
             if (s.knn && !c.getIntList("vitssl.knn.ks").contains(s.plotK)) {
                 throw ConfigChecks.bad(S + "plot-k", s.plotK, "must be one of vitssl.knn.ks " + c.getIntList("vitssl.knn.ks"));
@@ -123,8 +130,11 @@ public final class EvaluateCheckpointsJob implements VitsslJob {
         for (Row r : rows) if (!s.retryFailed || "ok".equals(r.getString(9))) done.add(r.getString(0));
         rows.removeIf(r -> !done.contains(r.getString(0)));
 
-        List<CheckpointDirectory.Checkpoint> all = CheckpointDirectory.list(s.checkpoints, hadoop);
-        out.printf("evaluate-checkpoints: %d checkpoints in %s, %d already evaluated%n", all.size(), s.checkpoints,
+        List<CheckpointDirectory.Checkpoint> all = new ArrayList<>();
+        for (String b : s.baselines) all.add(new CheckpointDirectory.Checkpoint(b, b, null, null));
+        all.addAll(CheckpointDirectory.list(s.checkpoints, hadoop));
+        out.printf("evaluate-checkpoints: %d checkpoints in %s%s, %d already evaluated%n", all.size() - s.baselines.size(),
+                s.checkpoints, s.baselines.isEmpty() ? "" : " plus baselines " + s.baselines,
                 all.stream().filter(c -> done.contains(c.name())).count());
         for (CheckpointDirectory.Checkpoint c : all) {
             if (done.contains(c.name())) continue;
@@ -221,19 +231,34 @@ public final class EvaluateCheckpointsJob implements VitsslJob {
 
     /** top-1 of the k-NN at plot-k and of the probe against epoch (or step). */
     private static void plot(List<Row> rows, Settings s, Configuration hadoop) {
-        boolean epochs = rows.stream().filter(r -> "ok".equals(r.getString(9))).allMatch(r -> !r.isNullAt(2));
+        boolean epochs = rows.stream().filter(r -> "ok".equals(r.getString(9)) && !s.baselines.contains(r.getString(0)))
+                .allMatch(r -> !r.isNullAt(2));
         Map<String, TreeMap<Double, Double>> series = new LinkedHashMap<>();
+        Map<String, Double> flat = new LinkedHashMap<>();
         for (Row r : rows) {
             if (!"ok".equals(r.getString(9))) continue;
             String metric = r.getString(4);
             boolean knn = metric.equals("knn_top1") && !r.isNullAt(5) && r.getInt(5) == s.plotK;
             if (!knn && !metric.equals("probe_top1")) continue;
+            String name = knn ? "k-NN top-1 (k=" + s.plotK + ")" : "linear probe top-1";
+            if (s.baselines.contains(r.getString(0))) {
+                flat.put(r.getString(0) + " " + name, r.getDouble(6));
+                continue;
+            }
             Double x = epochs ? Double.valueOf(r.getInt(2)) : r.isNullAt(3) ? null : Double.valueOf(r.getLong(3));
             if (x == null) continue;
-            String name = knn ? "k-NN top-1 (k=" + s.plotK + ")" : "linear probe top-1";
             series.computeIfAbsent(name, n -> new TreeMap<>()).put(x, r.getDouble(6));
         }
         if (series.isEmpty()) return;
+        // A baseline is a horizontal line across the checkpoints' range.
+        double lo = series.values().stream().mapToDouble(TreeMap::firstKey).min().orElse(0);
+        double hi = series.values().stream().mapToDouble(TreeMap::lastKey).max().orElse(1);
+        for (Map.Entry<String, Double> f : flat.entrySet()) {
+            TreeMap<Double, Double> line = new TreeMap<>();
+            line.put(lo, f.getValue());
+            line.put(hi, f.getValue());
+            series.put(f.getKey(), line);
+        }
         LinePlot p = new LinePlot("Evaluation across checkpoints", epochs ? "epoch" : "step", "top-1 accuracy (%)");
         for (Map.Entry<String, TreeMap<Double, Double>> e : series.entrySet()) {
             p.series(e.getKey(), e.getValue());

@@ -124,6 +124,7 @@ public final class Trainer<B> implements AutoCloseable {
     /** Trains until the end of the schedule, or until {@code maxSteps} steps are done in total (< 0: no limit). */
     public Result run(long maxSteps) {
         boolean resumed = resumeIfPossible();
+        if (!resumed && step == 0 && settings.checkpointAtStart()) checkpoint();
         int bpe = data.batchesPerEpoch();
         long total = (long) optim.epochs() * bpe;
         long limit = maxSteps < 0 ? total : Math.min(total, maxSteps);

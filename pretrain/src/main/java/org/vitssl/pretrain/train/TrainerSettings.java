@@ -16,11 +16,20 @@ import org.vitssl.common.config.ConfigChecks;
  * @param resume resume from the newest complete checkpoint
  * @param progressEverySteps progress line / metrics record period
  * @param collapseEverySteps collapse monitor period (0 off)
+ * @param checkpointAtStart write the initial state (step 0) of a fresh run, e.g. for a random-init baseline
  */
 public record TrainerSettings(String runDir, long seed, int batchSize, int devices, int checkpointEverySteps,
                               boolean checkpointAtEpochEnd, int keep, boolean resume, int progressEverySteps,
-                              int collapseEverySteps) {
+                              int collapseEverySteps, boolean checkpointAtStart) {
     public static final String SECTION = "vitssl.pretrain";
+
+    /** Settings without a step-0 checkpoint. */
+    public TrainerSettings(String runDir, long seed, int batchSize, int devices, int checkpointEverySteps,
+                           boolean checkpointAtEpochEnd, int keep, boolean resume, int progressEverySteps,
+                           int collapseEverySteps) {
+        this(runDir, seed, batchSize, devices, checkpointEverySteps, checkpointAtEpochEnd, keep, resume,
+                progressEverySteps, collapseEverySteps, false);
+    }
 
     public int totalBatch() { return batchSize; }
 
@@ -38,6 +47,6 @@ public record TrainerSettings(String runDir, long seed, int batchSize, int devic
                 ConfigChecks.nonNegativeInt(c, s + "checkpoint.every-steps"), c.getBoolean(s + "checkpoint.at-epoch-end"),
                 ConfigChecks.positiveInt(c, s + "checkpoint.keep"), c.getBoolean(s + "checkpoint.resume"),
                 ConfigChecks.positiveInt(c, s + "progress.every-steps"),
-                ConfigChecks.nonNegativeInt(c, s + "progress.collapse-every-steps"));
+                ConfigChecks.nonNegativeInt(c, s + "progress.collapse-every-steps"), c.getBoolean(s + "checkpoint.at-start"));
     }
 }

@@ -131,6 +131,48 @@ class CheckpointAndGuardsTest {
     }
 
     @Test
+    void atStartWritesTheInitialStateOnceAndAResumeDoesNotRewriteIt(@TempDir Path tmp) throws Exception {
+        TrainerSettings base = TinyRun.settings(tmp.toString());
+        TrainerSettings s = new TrainerSettings(base.runDir(), base.seed(), base.batchSize(), base.devices(),
+                base.checkpointEverySteps(), base.checkpointAtEpochEnd(), 100, base.resume(), base.progressEverySteps(),
+                base.collapseEverySteps(), true);
+        try (NDManager m = NDManager.newBaseManager();
+             MlpDinoTask task = new MlpDinoTask(m, 8, 16, 32, 11L)) {
+            // The initial student, captured before any step, is what step-0 must hold.
+            Map<String, float[]> initial = new LinkedHashMap<>();
+            for (Map.Entry<String, ai.djl.nn.Parameter> e : task.student().entrySet()) {
+                initial.put(e.getKey(), e.getValue().getArray().toFloatArray());
+            }
+            SyntheticVectorSource data = new SyntheticVectorSource(32, 8, 4, 4, 7L);
+            try (Trainer<VectorBatch> t = new Trainer<>(s, TinyRun.optim(), task, data, "", new Configuration(), m,
+                    new PrintStream(new ByteArrayOutputStream()))) {
+                t.run(3);
+                List<Long> steps = t.checkpoints().list().stream().map(CheckpointStore.Entry::step).collect(Collectors.toList());
+                assertEquals(List.of(0L, 3L), steps.stream().sorted().collect(Collectors.toList()));
+                CheckpointStore.Entry zero = t.checkpoints().list().stream().filter(e -> e.step() == 0).findFirst().orElseThrow();
+                try (NDManager r = m.newSubManager()) {
+                    CheckpointStore.Contents c = t.checkpoints().read(zero, r);
+                    assertEquals(0, c.state().epoch());
+                    for (Map.Entry<String, float[]> e : initial.entrySet()) {
+                        assertArrayEquals(e.getValue(), c.student().get(e.getKey()).toFloatArray(), 0f, e.getKey());
+                    }
+                }
+            }
+        }
+        long zeroTime = Files.getLastModifiedTime(tmp.resolve("checkpoints/step-0")).toMillis();
+        try (NDManager m = NDManager.newBaseManager();
+             MlpDinoTask task = new MlpDinoTask(m, 8, 16, 32, 11L)) {
+            SyntheticVectorSource data = new SyntheticVectorSource(32, 8, 4, 4, 7L);
+            try (Trainer<VectorBatch> t = new Trainer<>(s, TinyRun.optim(), task, data, "", new Configuration(), m,
+                    new PrintStream(new ByteArrayOutputStream()))) {
+                Trainer.Result r = t.run(5);
+                assertTrue(r.resumed());
+                assertEquals(zeroTime, Files.getLastModifiedTime(tmp.resolve("checkpoints/step-0")).toMillis());
+            }
+        }
+    }
+
+    @Test
     void configChecksNameTheKey() {
         Config c = VitsslConfig.load(null, List.of("pretrain.run-dir=/tmp/x", "pretrain.batch-size=10", "pretrain.devices=4"));
         ConfigException e = assertThrows(ConfigException.class, () -> TrainerSettings.fromConfig(c));

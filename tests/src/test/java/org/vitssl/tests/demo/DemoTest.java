@@ -41,9 +41,12 @@ class DemoTest {
         assertTrue(log.contains("ingest train: seen 120 = written 120 + quarantined 0"), log);
         assertTrue(log.contains("==== demo finished ===="), log);
         List<String> csv = Files.readAllLines(dir.resolve("eval/table.csv"));
-        // two checkpoints (one per epoch) x (knn top1/top5 for k = 5, 10 + probe top1/top5)
-        assertEquals(1 + 2 * 6, csv.size(), String.join("\n", csv));
+        // the raw-pixels baseline, the step-0 checkpoint (random init) and one checkpoint per epoch, each
+        // x (knn top1/top5 for k = 5, 10 + probe top1/top5)
+        assertEquals(1 + 4 * 6, csv.size(), String.join("\n", csv));
         assertTrue(csv.stream().skip(1).allMatch(l -> l.contains(",ok,")), String.join("\n", csv));
+        assertEquals(6, csv.stream().filter(l -> l.startsWith("raw-pixels,")).count(), String.join("\n", csv));
+        assertEquals(6, csv.stream().filter(l -> l.startsWith("step-0,")).count(), String.join("\n", csv));
         for (String f : List.of("eval/metrics.png", "run/loss.png", "run/entropy.png", "run/metrics.jsonl")) {
             assertTrue(Files.size(dir.resolve(f)) > 0, f);
         }

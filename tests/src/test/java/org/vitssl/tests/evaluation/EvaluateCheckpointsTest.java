@@ -97,7 +97,8 @@ class EvaluateCheckpointsTest {
                 "--output", dir.resolve("eval").toString(),
                 "embed.num-heads=2", "embed.batch-size=8", "augment.eval.resize=16", "augment.eval.crop=16",
                 "knn.ks=[1,3]", "evaluate.plot-k=3", "probe.reg-params=[0.0,0.1]", "probe.max-iter=50",
-                "probe.holdout-fraction=0.25", "evaluate.keep-embeddings=true", "spark.master=\"local[2]\""}, ps, ps);
+                "probe.holdout-fraction=0.25", "evaluate.keep-embeddings=true", "evaluate.baselines=[raw-pixels]",
+                "spark.master=\"local[2]\""}, ps, ps);
         String s = out.toString(StandardCharsets.UTF_8);
         assertEquals(0, rc, s);
         return s;
@@ -116,7 +117,7 @@ class EvaluateCheckpointsTest {
         assertEquals(List.of("step-15"), failed, first);
         Row f = rows.stream().filter(r -> r.getAs("status").equals("failed")).findFirst().orElseThrow();
         assertTrue(((String) f.getAs("error")).contains("teacher.safetensors"), f.toString());
-        for (String ck : List.of("step-10", "step-20")) {
+        for (String ck : List.of("raw-pixels", "step-10", "step-20")) {
             List<Row> ok = rows.stream().filter(r -> r.getAs("checkpoint").equals(ck)).collect(Collectors.toList());
             // knn top1/top5 for k = 1 and 3, probe top1/top5
             assertEquals(6, ok.size(), ok.toString());
@@ -125,7 +126,11 @@ class EvaluateCheckpointsTest {
                     assertEquals(100.0, (double) r.getAs("value"), 1e-9, r.toString());
                 }
             }
-            assertEquals(ck.equals("step-10") ? 1 : 2, (int) ok.get(0).getAs("epoch"));
+            if (ck.equals("raw-pixels")) {
+                assertTrue(ok.get(0).isNullAt(ok.get(0).fieldIndex("epoch")), ok.toString());
+            } else {
+                assertEquals(ck.equals("step-10") ? 1 : 2, (int) ok.get(0).getAs("epoch"));
+            }
         }
         assertTrue(Files.size(dir.resolve("eval/metrics.png")) > 1000);
         assertTrue(Files.readString(dir.resolve("eval/table.csv")).contains("step-20"));
@@ -134,12 +139,13 @@ class EvaluateCheckpointsTest {
 
         addCheckpoint("step-30", 3);
         String second = run();
-        assertTrue(second.contains("4 checkpoints") && second.contains("3 already evaluated"), second);
+        assertTrue(second.contains("4 checkpoints") && second.contains("plus baselines [raw-pixels], 4 already evaluated"), second);
         List<Row> after = table();
         assertEquals(rows.size() + 6, after.size());
         assertEquals(firstEvaluatedAt, after.stream().filter(r -> r.getAs("checkpoint").equals("step-10"))
                 .findFirst().orElseThrow().getAs("evaluated_at"));
         assertTrue(!second.contains("evaluate-checkpoints: step-10 ("), second);
+        assertTrue(!second.contains("evaluate-checkpoints: raw-pixels ("), second);
 
         notebooksRunOnTheseOutputs();
     }

@@ -94,8 +94,9 @@ public final class PilBicubic {
     public static boolean vectorized() { return VECTOR; }
 
     /**
-     * A source image prepared for several resamplings (the crops of one photo): the Vector API kernels read
-     * the pixels as ints, converted once here. The image must not change while the source is in use.
+     * A source image prepared for several resamplings (the crops of one photo): when a horizontal pass must
+     * gather (more than ~4x downscaling), the Vector API kernels read the pixels as ints, converted once
+     * here on first use. The image must not change while the source is in use.
      */
     public static final class Source {
         private final Rgb8 img;
@@ -104,6 +105,12 @@ public final class PilBicubic {
         public Source(Rgb8 img) { this.img = img; }
 
         public Rgb8 image() { return img; }
+
+        /** Makes the pixels as ints (for the gathering kernel) now rather than on first use. */
+        public Source prepare() {
+            if (VECTOR) ints();
+            return this;
+        }
 
         int[] ints() {
             int[] a = ints;
@@ -157,7 +164,10 @@ public final class PilBicubic {
         }
         Window win = new Window(new Coeffs(w, outW), w, outW, flip);
         if (vector) {
-            int[] itmp = PilBicubicVector.horizontal(source.ints(), src.width, left, top + yFirst, yLast - yFirst, win);
+            int[] itmp = PilBicubicVector.horizontalShuffled(src.data, src.width, left, top + yFirst, yLast - yFirst, win);
+            if (itmp == null) { // windows too wide for one byte vector (> ~4x downscaling): gather
+                itmp = PilBicubicVector.horizontal(source.ints(), src.width, left, top + yFirst, yLast - yFirst, win);
+            }
             int stride = PilBicubicVector.paddedRow(outW);
             return needV ? PilBicubicVector.vertical(itmp, stride, -yFirst, cv, outW, outH)
                     : toBytes(itmp, stride, outW, outH);

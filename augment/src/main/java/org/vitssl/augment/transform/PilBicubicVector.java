@@ -13,9 +13,10 @@ import jdk.incubator.vector.VectorSpecies;
  * identical; only the order of independent lanes changes.
  * <ul>
  * <li>Horizontal pass: the lanes are consecutive values of one output row (interleaved R, G, B of
- *     consecutive output columns). Each tap t is one gather of the source ints at
- *     {@code row + 3 (start[x] + t) + c} and one contiguous load of the weights laid out tap-major; two rows
- *     share the weight loads.</li>
+ *     consecutive output columns). For downscaling up to about 4x, the source bytes of one output vector
+ *     and one tap lie within one 64-byte vector: each tap is a contiguous load, a byte shuffle (the same for
+ *     every tap and row), a widening to ints and a multiply-add with the weights laid out tap-major
+ *     ({@link #horizontalShuffled}). Wider windows gather the source ints instead ({@link #horizontal}).</li>
  * <li>Vertical pass: contiguous along the row, the accumulator stays in a register over the taps, then it is
  *     shifted, clamped and narrowed to bytes in one store.</li>
  * </ul>
@@ -94,6 +95,70 @@ final class PilBicubicVector {
                 for (int t = 0, p = 0; t < K; t++, p += 3) {
                     IntVector w = IntVector.fromArray(I, wt, t * stride + j);
                     a0 = a0.add(IntVector.fromArray(I, src, r0 + p, idx, j).mul(w));
+                }
+                clip(a0).intoArray(out, o + j);
+            }
+        }
+        return out;
+    }
+
+    /** Whole source vectors of bytes from which the windows of one output vector are shuffled. */
+    private static final VectorSpecies<Byte> W = ByteVector.SPECIES_PREFERRED;
+
+    /**
+     * The horizontal pass without gathers: for each vector of outputs, the bytes every tap needs lie within
+     * one source vector of {@link #W} bytes starting at {@code row + idx[j] + 3t} (true when the crop is
+     * downscaled less than about 4x), so each tap is a contiguous load, one byte shuffle (the same for
+     * every tap and row), a widening to ints and a multiply-add. Returns null when some window does not
+     * fit, or when a byte vector is not wider than an int vector's lane count; the caller then gathers.
+     */
+    static int[] horizontalShuffled(byte[] src, int srcW, int left, int y0, int rows, PilBicubic.Window win) {
+        final int WL = W.length();
+        if (WL <= V) return null;
+        final int outW = win.start.length, K = win.k;
+        final int n3 = outW * 3, stride = paddedRow(outW), blocks = stride / V;
+        int[] idx = new int[stride];
+        int[] wt = new int[K * stride];
+        for (int j = 0; j < n3; j++) {
+            int xx = j / 3;
+            idx[j] = (left + win.start[xx]) * 3 + j % 3;
+            for (int t = 0; t < K; t++) wt[t * stride + j] = win.w[xx * K + t];
+        }
+        for (int j = n3; j < stride; j++) idx[j] = idx[n3 - 1];
+        int[] base = new int[blocks];
+        byte[] pattern = new byte[blocks * WL];
+        for (int bl = 0; bl < blocks; bl++) {
+            int j0 = bl * V, lo = idx[j0];
+            for (int l = 1; l < V; l++) lo = Math.min(lo, idx[j0 + l]); // columns run backwards when flipped
+            base[bl] = lo;
+            for (int l = 0; l < V; l++) {
+                int rel = idx[j0 + l] - lo;
+                if (rel >= WL) return null;
+                pattern[bl * WL + l] = (byte) rel;
+            }
+        }
+        final int rs = srcW * 3;
+        // A window that would read past the end of the array (bottom right of the image) is done by scalar code.
+        final int lastSafe = src.length - WL - 3 * (K - 1);
+        int[] out = new int[rows * stride];
+        for (int y = 0; y < rows; y++) {
+            int r0 = (y0 + y) * rs, o = y * stride;
+            for (int bl = 0; bl < blocks; bl++) {
+                int j = bl * V;
+                if (r0 + base[bl] > lastSafe) {
+                    for (int l = j; l < j + V; l++) {
+                        int acc = HALF;
+                        for (int t = 0; t < K; t++) acc += (src[r0 + idx[l] + 3 * t] & 0xff) * wt[t * stride + l];
+                        out[o + l] = PilBicubic.clip8(acc);
+                    }
+                    continue;
+                }
+                var sh = ByteVector.fromArray(W, pattern, bl * WL).toShuffle();
+                IntVector a0 = IntVector.broadcast(I, HALF);
+                for (int t = 0, p = r0 + base[bl]; t < K; t++, p += 3) {
+                    ByteVector bytes = ByteVector.fromArray(W, src, p).rearrange(sh);
+                    IntVector v = ((IntVector) bytes.reinterpretShape(B, 0).castShape(I, 0)).and(0xff);
+                    a0 = a0.add(v.mul(IntVector.fromArray(I, wt, t * stride + j)));
                 }
                 clip(a0).intoArray(out, o + j);
             }

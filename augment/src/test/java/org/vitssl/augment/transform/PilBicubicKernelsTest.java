@@ -10,7 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The Vector API resampling kernels against the scalar ones (which FaithfulnessTest pins to PIL's bytes), and
  * the fused flip against resize-then-{@link HorizontalFlip}, on random boxes and sizes (down- and upscaling,
- * one-axis resizes, odd widths that leave vector tails) of a noisy image (so that clamping happens).
+ * one-axis resizes, odd widths that leave vector tails) of a noisy image (so that clamping happens); the same
+ * for the Gaussian blur's vector column passes.
  */
 class PilBicubicKernelsTest {
     @Test
@@ -46,6 +47,21 @@ class PilBicubicKernelsTest {
             HorizontalFlip.apply(flipped);
             assertArrayEquals(flipped.data, PilBicubic.resizeBox(src, left, top, w, h, outW, outH, true, true).data, "flip " + what);
             assertArrayEquals(flipped.data, PilBicubic.resizeBox(src, left, top, w, h, outW, outH, true, false).data, "flip " + what);
+        }
+    }
+
+    @Test
+    void blurVectorAndScalarAgree() {
+        SplittableRandom r = new SplittableRandom(11);
+        for (int i = 0; i < 40; i++) {
+            int w = 1 + r.nextInt(70), h = 1 + r.nextInt(70);
+            byte[] d = new byte[w * h * 3];
+            for (int k = 0; k < d.length; k++) d[k] = (byte) (r.nextInt(3) == 0 ? r.nextInt(256) : (k / 3) % 256);
+            double radius = 0.1 + 2.9 * r.nextDouble();
+            Rgb8 scalar = new Rgb8(w, h, d.clone()), vector = new Rgb8(w, h, d.clone());
+            PilGaussianBlur.apply(scalar, radius, false);
+            PilGaussianBlur.apply(vector, radius, true);
+            assertArrayEquals(scalar.data, vector.data, w + "x" + h + " radius " + radius);
         }
     }
 }

@@ -26,14 +26,18 @@ import jdk.incubator.vector.VectorSpecies;
 final class PilBicubicVector {
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     /** Bytes with as many lanes as {@link #I} (128 bits for 512-bit ints). */
-    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(I.vectorBitSize() / 4));
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class,
+            VectorShape.forBitSize(Math.max(64, I.vectorBitSize() / 4))); // 128-bit ints: no match, not used
     private static final int V = I.length();
     private static final int BITS = PilBicubic.PRECISION_BITS;
     private static final int HALF = 1 << (BITS - 1);
 
     private PilBicubicVector() {}
 
-    /** Links the class (throws a LinkageError without the module) and checks that the shapes fit. */
+    /**
+     * Links the class (throws a LinkageError without the module) and checks that the shapes fit: at least
+     * 256-bit vectors (AVX2 or AVX-512); with 128-bit vectors the scalar kernels are used.
+     */
     static boolean available() {
         return V >= 4 && B.length() == V;
     }

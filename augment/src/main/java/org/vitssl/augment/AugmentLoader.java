@@ -1,6 +1,7 @@
 package org.vitssl.augment;
 
 import org.vitssl.augment.transform.Normalize;
+import org.vitssl.augment.transform.PilBicubic;
 import org.vitssl.augment.transform.OpenCv;
 import org.vitssl.augment.transform.Rgb8;
 
@@ -167,8 +168,9 @@ public final class AugmentLoader implements java.util.Iterator<MultiCropBatch>, 
                 continue;
             }
             long imageSeed = ViewSeeds.imageSeed(seed, epoch, rec.imageId());
+            PilBicubic.Source src = new PilBicubic.Source(img);
             for (int v = 0; v < gc + lc; v++) {
-                Rgb8 view = transform.view(img, v, ViewSeeds.forView(imageSeed, v));
+                Rgb8 view = transform.view(src, v, ViewSeeds.forView(imageSeed, v));
                 if (v < gc) norm.toChw(view, globals, (v * bs + k) * gPlane);
                 else norm.toChw(view, locals, ((v - gc) * bs + k) * lPlane);
             }

@@ -10,6 +10,7 @@ import org.vitssl.augment.transform.CvResize;
 import org.vitssl.augment.transform.Grayscale;
 import org.vitssl.augment.transform.HorizontalFlip;
 import org.vitssl.augment.transform.Normalize;
+import org.vitssl.augment.transform.PilBicubic;
 import org.vitssl.augment.transform.PilGaussianBlur;
 import org.vitssl.augment.transform.RandomResizedCrop;
 import org.vitssl.augment.transform.Rgb8;
@@ -55,22 +56,30 @@ public final class MultiCropTransform implements Serializable {
     public List<View> apply(Rgb8 img, long seed, int epoch, String imageId) {
         long imageSeed = ViewSeeds.imageSeed(seed, epoch, imageId);
         List<View> views = new ArrayList<>(s.viewCount());
+        PilBicubic.Source src = new PilBicubic.Source(img);
         for (int v = 0; v < s.viewCount(); v++) {
-            views.add(new View(v, s.isGlobal(v), view(img, v, ViewSeeds.forView(imageSeed, v))));
+            views.add(new View(v, s.isGlobal(v), view(src, v, ViewSeeds.forView(imageSeed, v))));
         }
         return views;
     }
 
     /** One view (index v) drawn from {@code r}. */
     public Rgb8 view(Rgb8 img, int v, SplittableRandom r) {
-        RandomResizedCrop crop = s.isGlobal(v) ? globalCrop : localCrop;
-        CropBox box = crop.sample(img.width, img.height, r);
-        return s.twins() ? twinsView(img, v, box, r) : dinoView(img, v, box, r);
+        return view(new PilBicubic.Source(img), v, r);
     }
 
-    private Rgb8 dinoView(Rgb8 img, int v, CropBox box, SplittableRandom r) {
-        Rgb8 out = RandomResizedCrop.apply(img, box, crop(v).size());
-        if (r.nextDouble() < s.flipP) HorizontalFlip.apply(out);
+    /** One view (index v) drawn from {@code r}, of a source shared by the views of one image. */
+    public Rgb8 view(PilBicubic.Source src, int v, SplittableRandom r) {
+        Rgb8 img = src.image();
+        RandomResizedCrop crop = s.isGlobal(v) ? globalCrop : localCrop;
+        CropBox box = crop.sample(img.width, img.height, r);
+        return s.twins() ? twinsView(img, v, box, r) : dinoView(src, v, box, r);
+    }
+
+    private Rgb8 dinoView(PilBicubic.Source src, int v, CropBox box, SplittableRandom r) {
+        // The flip is drawn right after the crop as before and fused into the resampling (same bytes).
+        boolean flip = r.nextDouble() < s.flipP;
+        Rgb8 out = RandomResizedCrop.apply(src, box, crop(v).size(), flip);
         jitter.apply(out, jitter.sample(r));
         if (r.nextDouble() < s.grayscaleP) Grayscale.apply(out);
         double bp = s.blurP(v);

@@ -22,11 +22,12 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * {@code vitssl bench augment [seconds:S] [photos:N] [workers:1,2,...] [batch:B]}: the DINO multi-crop
+ * {@code vitssl bench augment [seconds:S] [photos:N] [workers:1,2,...] [batch:B] [kernels:true]}: the DINO multi-crop
  * recipe (vitssl.augment, defaults 2 x 224 + 8 x 96), JPEG decode and normalisation included, on N photos
  * of 500x375 made from python3-skimage's samples by augment/bench/bench_augment.py. Prints per-core
  * images/s of this implementation and of torchvision + PIL (the same script, same photos, one thread) and
- * their ratio, then the loader's images/s against the number of workers.
+ * their ratio, then the loader's images/s against the number of workers. With {@code kernels:true} it prints
+ * instead the per-kernel CPU times of the view pipeline on the first photo ({@link KernelTimes}).
  */
 public final class AugmentBenchmark implements Benchmark {
     static final String SCRIPT = "augment/bench/bench_augment.py";
@@ -39,6 +40,7 @@ public final class AugmentBenchmark implements Benchmark {
     public void run(Config config, String[] args, PrintStream out) throws Exception {
         double seconds = 15;
         int photos = 32, batch = 16;
+        boolean kernels = false;
         int cores = Runtime.getRuntime().availableProcessors();
         List<Integer> workers = new ArrayList<>();
         for (String a : args) {
@@ -49,6 +51,7 @@ public final class AugmentBenchmark implements Benchmark {
                 case "seconds": seconds = Double.parseDouble(kv[1]); break;
                 case "photos": photos = Integer.parseInt(kv[1]); break;
                 case "batch": batch = Integer.parseInt(kv[1]); break;
+                case "kernels": kernels = Boolean.parseBoolean(kv[1]); break;
                 case "workers": for (String w : kv[1].split(",")) workers.add(Integer.parseInt(w.trim())); break;
                 default: throw new IllegalArgumentException("unknown argument " + kv[0]);
             }
@@ -64,6 +67,12 @@ public final class AugmentBenchmark implements Benchmark {
             List<ImageRecord> images = new ArrayList<>();
             for (File f : files) images.add(new ImageRecord(f.getName(), 0, Files.readAllBytes(f.toPath())));
             OpenCv.load();
+            if (kernels) {
+                KernelTimes.print(out, images.get(0).bytes(), s, 0.5);
+                return;
+            }
+            out.printf("resampling kernels: %s%n", org.vitssl.augment.transform.PilBicubic.vectorized()
+                    ? "Vector API (jdk.incubator.vector)" : "scalar (no jdk.incubator.vector)");
             out.printf("recipe: %s, %d x %d + %d x %d, global scale %s, local scale %s; %d photos 500x375 JPEG; %d cores%n",
                     s.pipeline, s.globalCount, s.globalSize, s.localCount, s.localSize, Arrays.toString(s.globalScale),
                     Arrays.toString(s.localScale), images.size(), cores);

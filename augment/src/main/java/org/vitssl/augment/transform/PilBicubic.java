@@ -18,7 +18,7 @@ package org.vitssl.augment.transform;
  * Tight primitive-array kernel: no allocation per pixel, integer multiply-adds only.
  */
 public final class PilBicubic {
-    private static final int PRECISION_BITS = 32 - 8 - 2;
+    static final int PRECISION_BITS = 32 - 8 - 2;
     private static final double SUPPORT = 2.0;
 
     private PilBicubic() {}
@@ -70,9 +70,53 @@ public final class PilBicubic {
         }
     }
 
-    private static int clip8(int v) {
+    static int clip8(int v) {
         v >>= PRECISION_BITS;
         return v < 0 ? 0 : (v > 255 ? 255 : v);
+    }
+
+    /** Whether the Vector API kernels are in use (jdk.incubator.vector present and not disabled). */
+    private static final boolean VECTOR = detectVector();
+
+    private static boolean detectVector() {
+        if (Boolean.getBoolean("vitssl.augment.scalar")) return false;
+        try {
+            return PilBicubicVector.available();
+        } catch (LinkageError | RuntimeException e) { // module absent (no --add-modules=jdk.incubator.vector)
+            return false;
+        }
+    }
+
+    /**
+     * True when the resampling runs on the JDK Vector API ({@code --add-modules=jdk.incubator.vector}; the
+     * system property {@code vitssl.augment.scalar=true} forces the scalar kernels). Both give the same bytes.
+     */
+    public static boolean vectorized() { return VECTOR; }
+
+    /**
+     * A source image prepared for several resamplings (the crops of one photo): when a horizontal pass must
+     * gather (more than ~4x downscaling), the Vector API kernels read the pixels as ints, converted once
+     * here on first use. The image must not change while the source is in use.
+     */
+    public static final class Source {
+        private final Rgb8 img;
+        private int[] ints;
+
+        public Source(Rgb8 img) { this.img = img; }
+
+        public Rgb8 image() { return img; }
+
+        /** Makes the pixels as ints (for the gathering kernel) now rather than on first use. */
+        public Source prepare() {
+            if (VECTOR) ints();
+            return this;
+        }
+
+        int[] ints() {
+            int[] a = ints;
+            if (a == null) ints = a = PilBicubicVector.toInts(img.data);
+            return a;
+        }
     }
 
     /** Resizes the whole image. */
@@ -85,99 +129,149 @@ public final class PilBicubic {
      * lie inside the image.
      */
     public static Rgb8 resizeBox(Rgb8 src, int left, int top, int w, int h, int outW, int outH) {
+        return resizeBox(new Source(src), left, top, w, h, outW, outH, false);
+    }
+
+    /**
+     * As {@link #resizeBox(Rgb8, int, int, int, int, int, int)}, then mirrored left-right when {@code flip}
+     * (PIL's {@code FLIP_LEFT_RIGHT}). The flip is fused into the horizontal pass (output column x takes the
+     * taps and weights of column {@code outW - 1 - x}: the same integer sums), so it costs nothing.
+     */
+    public static Rgb8 resizeBox(Source source, int left, int top, int w, int h, int outW, int outH, boolean flip) {
+        return resizeBox(source, left, top, w, h, outW, outH, flip, VECTOR);
+    }
+
+    /** The implementation, with the kernel family chosen by the caller (tests compare both). */
+    static Rgb8 resizeBox(Source source, int left, int top, int w, int h, int outW, int outH, boolean flip,
+                          boolean vector) {
+        Rgb8 src = source.image();
         if (left < 0 || top < 0 || w <= 0 || h <= 0 || left + w > src.width || top + h > src.height) {
             throw new IllegalArgumentException("box " + left + "," + top + " " + w + "x" + h
                     + " outside image " + src.width + "x" + src.height);
         }
         boolean needH = outW != w;
         boolean needV = outH != h;
-        if (!needH && !needV) return crop(src, left, top, w, h);
-        final int sw = src.width;
-        final byte[] s = src.data;
+        if (!needH) {
+            Rgb8 out = needV ? verticalBytes(src, left, top, outW, new Coeffs(h, outH), outH) : crop(src, left, top, w, h);
+            if (flip) HorizontalFlip.apply(out);
+            return out;
+        }
         Coeffs cv = needV ? new Coeffs(h, outH) : null;
-        // Horizontal pass into rows [yFirst, yLast) of the crop (crop row r at intermediate row r - yFirst).
-        if (needH) {
-            Coeffs ch = new Coeffs(w, outW);
-            int yFirst = 0, yLast = h;
-            if (needV) {
-                yFirst = cv.bounds[0];
-                yLast = cv.bounds[outH * 2 - 2] + cv.bounds[outH * 2 - 1];
+        int yFirst = 0, yLast = h;
+        if (needV) {
+            yFirst = cv.bounds[0];
+            yLast = cv.bounds[outH * 2 - 2] + cv.bounds[outH * 2 - 1];
+        }
+        Window win = new Window(new Coeffs(w, outW), w, outW, flip);
+        if (vector) {
+            int[] itmp = PilBicubicVector.horizontalShuffled(src.data, src.width, left, top + yFirst, yLast - yFirst, win);
+            if (itmp == null) { // windows too wide for one byte vector (> ~4x downscaling): gather
+                itmp = PilBicubicVector.horizontal(source.ints(), src.width, left, top + yFirst, yLast - yFirst, win);
             }
-            final int tmpStride = outW * 3;
-            // The 8-bit intermediate is kept in an int array (same values) so that the vertical
-            // multiply-adds are int-only and vectorise.
-            int rows = yLast - yFirst;
-            int[] itmp = new int[rows * tmpStride];
-            // Same taps, laid out as a fixed-width window per output (zero weights outside the PIL taps
-            // add exactly 0), so the inner loop has one trip count.
+            int stride = PilBicubicVector.paddedRow(outW);
+            return needV ? PilBicubicVector.vertical(itmp, stride, -yFirst, cv, outW, outH)
+                    : toBytes(itmp, stride, outW, outH);
+        }
+        int[] itmp = horizontalScalar(src, left, top + yFirst, yLast - yFirst, win);
+        return needV ? verticalInt(itmp, outW * 3, -yFirst, cv, outW, outH) : toBytes(itmp, outW * 3, outW, outH);
+    }
+
+    /**
+     * The horizontal taps of every output column as a fixed-width window (zero weights outside PIL's taps add
+     * exactly 0), so that the inner loops have one trip count: output column x reads source columns
+     * {@code start[x] .. start[x] + k - 1} (crop coordinates) with weights {@code w[x * k + t]}.
+     */
+    static final class Window {
+        final int k;
+        final int[] start, w;
+
+        Window(Coeffs ch, int inW, int outW, boolean flip) {
             int kw = 0;
             for (int xx = 0; xx < outW; xx++) kw = Math.max(kw, ch.bounds[xx * 2 + 1]);
-            final int K = kw;
-            int[] start = new int[outW];
-            int[] fk = new int[outW * K];
+            k = kw;
+            start = new int[outW];
+            w = new int[outW * k];
             for (int xx = 0; xx < outW; xx++) {
-                int xmin = ch.bounds[xx * 2], n = ch.bounds[xx * 2 + 1];
-                int st = Math.min(xmin, w - K);
-                start[xx] = st * 3;
-                for (int t = 0; t < n; t++) fk[xx * K + (xmin - st) + t] = ch.kk[xx * ch.ksize + t];
+                int sx = flip ? outW - 1 - xx : xx;
+                int xmin = ch.bounds[sx * 2], n = ch.bounds[sx * 2 + 1];
+                int st = Math.min(xmin, inW - k);
+                start[xx] = st;
+                for (int t = 0; t < n; t++) w[xx * k + (xmin - st) + t] = ch.kk[sx * ch.ksize + t];
             }
-            final int half = 1 << (PRECISION_BITS - 1);
-            final int rs = sw * 3;
-            int y = yFirst;
-            // Two rows per sweep: each weight is loaded once for both (35% faster, same sums).
-            for (; y + 1 < yLast; y += 2) {
-                int rowBase = ((top + y) * sw + left) * 3;
-                int o = (y - yFirst) * tmpStride, o2 = o + tmpStride;
-                for (int xx = 0, kb = 0; xx < outW; xx++, kb += K) {
-                    int s0 = half, s1 = half, s2 = half, u0 = half, u1 = half, u2 = half;
-                    int p = rowBase + start[xx];
-                    for (int t = 0; t < K; t++, p += 3) {
-                        int k = fk[kb + t];
-                        s0 += (s[p] & 0xff) * k;
-                        s1 += (s[p + 1] & 0xff) * k;
-                        s2 += (s[p + 2] & 0xff) * k;
-                        u0 += (s[p + rs] & 0xff) * k;
-                        u1 += (s[p + rs + 1] & 0xff) * k;
-                        u2 += (s[p + rs + 2] & 0xff) * k;
-                    }
-                    itmp[o++] = clip8(s0);
-                    itmp[o++] = clip8(s1);
-                    itmp[o++] = clip8(s2);
-                    itmp[o2++] = clip8(u0);
-                    itmp[o2++] = clip8(u1);
-                    itmp[o2++] = clip8(u2);
-                }
-            }
-            for (; y < yLast; y++) {
-                int rowBase = ((top + y) * sw + left) * 3;
-                int o = (y - yFirst) * tmpStride;
-                for (int xx = 0, kb = 0; xx < outW; xx++, kb += K) {
-                    int s0 = half, s1 = half, s2 = half;
-                    int p = rowBase + start[xx];
-                    for (int t = 0; t < K; t++, p += 3) {
-                        int k = fk[kb + t];
-                        s0 += (s[p] & 0xff) * k;
-                        s1 += (s[p + 1] & 0xff) * k;
-                        s2 += (s[p + 2] & 0xff) * k;
-                    }
-                    itmp[o++] = clip8(s0);
-                    itmp[o++] = clip8(s1);
-                    itmp[o++] = clip8(s2);
-                }
-            }
-            if (!needV) {
-                byte[] out = new byte[itmp.length];
-                for (int i = 0; i < out.length; i++) out[i] = (byte) itmp[i];
-                return new Rgb8(outW, outH, out);
-            }
-            return verticalInt(itmp, tmpStride, -yFirst, cv, outW, outH);
         }
-        // Vertical pass straight from the source bytes (no horizontal pass).
-        final byte[] in = s;
+    }
+
+    private static Rgb8 toBytes(int[] itmp, int stride, int outW, int outH) {
+        int rowLen = outW * 3;
+        byte[] out = new byte[outH * rowLen];
+        for (int y = 0; y < outH; y++) {
+            for (int i = 0; i < rowLen; i++) out[y * rowLen + i] = (byte) itmp[y * stride + i];
+        }
+        return new Rgb8(outW, outH, out);
+    }
+
+    /** Scalar horizontal pass of source rows {@code y0 .. y0 + rows - 1} into 8-bit values held as ints. */
+    private static int[] horizontalScalar(Rgb8 src, int left, int y0, int rows, Window win) {
+        final byte[] s = src.data;
+        final int sw = src.width, outW = win.start.length, K = win.k;
+        final int tmpStride = outW * 3;
+        final int[] fk = win.w;
+        int[] start = new int[outW];
+        for (int xx = 0; xx < outW; xx++) start[xx] = win.start[xx] * 3;
+        int[] itmp = new int[rows * tmpStride];
+        final int half = 1 << (PRECISION_BITS - 1);
+        final int rs = sw * 3;
+        int y = 0;
+        // Two rows per sweep: each weight is loaded once for both (35% faster, same sums).
+        for (; y + 1 < rows; y += 2) {
+            int rowBase = ((y0 + y) * sw + left) * 3;
+            int o = y * tmpStride, o2 = o + tmpStride;
+            for (int xx = 0, kb = 0; xx < outW; xx++, kb += K) {
+                int s0 = half, s1 = half, s2 = half, u0 = half, u1 = half, u2 = half;
+                int p = rowBase + start[xx];
+                for (int t = 0; t < K; t++, p += 3) {
+                    int k = fk[kb + t];
+                    s0 += (s[p] & 0xff) * k;
+                    s1 += (s[p + 1] & 0xff) * k;
+                    s2 += (s[p + 2] & 0xff) * k;
+                    u0 += (s[p + rs] & 0xff) * k;
+                    u1 += (s[p + rs + 1] & 0xff) * k;
+                    u2 += (s[p + rs + 2] & 0xff) * k;
+                }
+                itmp[o++] = clip8(s0);
+                itmp[o++] = clip8(s1);
+                itmp[o++] = clip8(s2);
+                itmp[o2++] = clip8(u0);
+                itmp[o2++] = clip8(u1);
+                itmp[o2++] = clip8(u2);
+            }
+        }
+        for (; y < rows; y++) {
+            int rowBase = ((y0 + y) * sw + left) * 3;
+            int o = y * tmpStride;
+            for (int xx = 0, kb = 0; xx < outW; xx++, kb += K) {
+                int s0 = half, s1 = half, s2 = half;
+                int p = rowBase + start[xx];
+                for (int t = 0; t < K; t++, p += 3) {
+                    int k = fk[kb + t];
+                    s0 += (s[p] & 0xff) * k;
+                    s1 += (s[p + 1] & 0xff) * k;
+                    s2 += (s[p + 2] & 0xff) * k;
+                }
+                itmp[o++] = clip8(s0);
+                itmp[o++] = clip8(s1);
+                itmp[o++] = clip8(s2);
+            }
+        }
+        return itmp;
+    }
+
+    /** Vertical pass straight from the source bytes (no horizontal pass). */
+    private static Rgb8 verticalBytes(Rgb8 src, int left, int top, int outW, Coeffs cv, int outH) {
+        final byte[] in = src.data;
         final int rowLen = outW * 3;
-        final int inStride = sw * 3;
+        final int inStride = src.width * 3;
         final int colOff = left * 3;
-        final int rowShift = top;
         byte[] out = new byte[outH * rowLen];
         int[] acc = new int[rowLen];
         final int ks = cv.ksize;
@@ -188,7 +282,7 @@ public final class PilBicubic {
             int ymin = b[yy * 2], n = b[yy * 2 + 1];
             for (int t = 0; t < n; t++) {
                 int k = kk[yy * ks + t];
-                int base = (ymin + t + rowShift) * inStride + colOff;
+                int base = (ymin + t + top) * inStride + colOff;
                 for (int i = 0; i < rowLen; i++) acc[i] += (in[base + i] & 0xff) * k;
             }
             int o = yy * rowLen;

@@ -14,7 +14,8 @@ package org.vitssl.augment.transform;
  *     clamped to the line (edge pixels repeat).</li>
  * <li>Three passes along rows, then three along columns, each pass rounded to 8 bits.</li>
  * </ul>
- * Bit-identical to Pillow 9.4 (see the fixture test). A tight kernel on primitive arrays; OpenCV's
+ * Bit-identical to Pillow 9.4 (see the fixture test). A tight kernel on primitive arrays (the column passes
+ * on the Vector API when available: {@link PilGaussianBlurVector}); OpenCV's
  * GaussianBlur is a true Gaussian and would differ by several grey levels.
  */
 public final class PilGaussianBlur {
@@ -36,6 +37,11 @@ public final class PilGaussianBlur {
 
     /** Blurs in place with the given standard deviation (PIL's "radius"). */
     public static void apply(Rgb8 img, double radius) {
+        apply(img, radius, PilBicubic.vectorized());
+    }
+
+    /** The implementation, with the column-pass kernel chosen by the caller (tests compare both). */
+    static void apply(Rgb8 img, double radius, boolean vector) {
         float r = boxRadius((float) radius);
         int ri = (int) r;
         int ww = (int) (long) ((float) (1 << 24) / (r * 2 + 1));
@@ -52,7 +58,7 @@ public final class PilGaussianBlur {
                 a[q] = d[p] & 0xff; a[q + 1] = d[p + 1] & 0xff; a[q + 2] = d[p + 2] & 0xff;
             }
         }
-        int[] t = passes(a, b, h * 3, w, ri, ww, fw);
+        int[] t = passes(a, b, h * 3, w, ri, ww, fw, vector);
         int[] u = t == a ? b : a;
         for (int x = 0; x < w; x++) {
             for (int y = 0, q = x * h * 3; y < h; y++, q += 3) {
@@ -60,15 +66,16 @@ public final class PilGaussianBlur {
                 u[p] = t[q]; u[p + 1] = t[q + 1]; u[p + 2] = t[q + 2];
             }
         }
-        int[] res = passes(u, t, w * 3, h, ri, ww, fw);
+        int[] res = passes(u, t, w * 3, h, ri, ww, fw, vector);
         for (int i = 0; i < n; i++) d[i] = (byte) res[i];
     }
 
     /** PASSES box blurs along the columns of a rows x rowLen array, ping-ponging; returns the result array. */
-    private static int[] passes(int[] src, int[] dst, int rowLen, int rows, int ri, int ww, int fw) {
+    private static int[] passes(int[] src, int[] dst, int rowLen, int rows, int ri, int ww, int fw, boolean vector) {
         int[] acc = new int[rowLen]; // small (one row)
         for (int pass = 0; pass < PASSES; pass++) {
-            columnPass(src, dst, rowLen, rows, ri, ww, fw, acc);
+            if (vector) PilGaussianBlurVector.columnPass(src, dst, rowLen, rows, ri, ww, fw, acc);
+            else columnPass(src, dst, rowLen, rows, ri, ww, fw, acc);
             int[] tmp = src; src = dst; dst = tmp;
         }
         return src;

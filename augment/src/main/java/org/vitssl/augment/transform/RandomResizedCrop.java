@@ -80,6 +80,14 @@ public final class RandomResizedCrop implements java.io.Serializable {
         return PilBicubic.resizeBox(img, box.left(), box.top(), box.width(), box.height(), size, size);
     }
 
+    /**
+     * Crops the box of a prepared source, resizes it to size x size (PIL bicubic) and, when {@code flip},
+     * mirrors it left-right (fused into the resampling; the same bytes as {@link HorizontalFlip} after it).
+     */
+    public static Rgb8 apply(PilBicubic.Source src, CropBox box, int size, boolean flip) {
+        return PilBicubic.resizeBox(src, box.left(), box.top(), box.width(), box.height(), size, size, flip);
+    }
+
     public Rgb8 apply(Rgb8 img, SplittableRandom r) {
         return apply(img, sample(img.width, img.height, r), size);
     }

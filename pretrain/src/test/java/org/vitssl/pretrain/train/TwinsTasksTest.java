@@ -223,6 +223,25 @@ class TwinsTasksTest {
     }
 
     @Test
+    void dinoTwinsRecipeTrainsWithATinyModel(@TempDir Path tmp) throws Exception {
+        // the recipe's augmentation (dino-twins pipeline, locals as large as globals: one backbone pass) and optimiser
+        Config c = VitsslConfig.load("../conf/dino-twins-cifar10.conf", List.of("model.arch=custom", "model.embed-dim=16",
+                "model.depth=1", "model.num-heads=2", "model.img-size=16", "model.dino-twins.out-dim=32",
+                "model.dino-twins.hidden-dim=32", "model.dino-twins.bottleneck-dim=16", "model.dino-twins.projector-dim=24",
+                "augment.global.size=16", "augment.local.size=16", "augment.loader.workers=1",
+                "pretrain.run-dir=\"" + tmp + "\"", "pretrain.batch-size=4", "pretrain.epochs=12",
+                "pretrain.progress.every-steps=1"));
+        assertEquals(0.0, c.getDouble("vitssl.pretrain.optimizer.clip-grad"));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        List<Float> losses = new ArrayList<>();
+        Trainer.Result r = run(c, VitSslTaskTest.images(8), 3, log, losses);
+        assertEquals(3, r.steps());
+        for (float l : losses) assertTrue(Float.isFinite(l), losses + "\n" + log);
+        // warm-up from 0.1 x peak: the first LR is 0.1 x 3e-4 x 4/256
+        assertTrue(log.toString(StandardCharsets.UTF_8).contains("lr 4.687e-07"), log.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void twinsMethodsResumeMidEpochExactly(@TempDir Path tmp) throws Exception {
         List<ImageRecord> imgs = VitSslTaskTest.images(12); // 3 batches per epoch
         for (String method : List.of("dino-twins", "barlow-twins")) {

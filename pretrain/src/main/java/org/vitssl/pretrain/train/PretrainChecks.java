@@ -75,6 +75,11 @@ public final class PretrainChecks {
     }
 
     private static void barlowChecks(Config c, TrainerSettings s, int globals, int locals) {
+        if (s.devices() > 1) {
+            throw ConfigChecks.bad(TrainerSettings.SECTION + ".devices", s.devices(), "barlow-twins runs on one device: the "
+                    + "reference synchronises the projector's BatchNorm and the cross-correlation across workers (SyncBN), "
+                    + "which is not implemented; use 1");
+        }
         String key = "vitssl.model.barlow-projector.sizes";
         List<Integer> sizes = c.getIntList(key);
         if (sizes.isEmpty() || sizes.stream().anyMatch(x -> x < 1)) throw ConfigChecks.bad(key, sizes, "must be a non-empty list of positive widths");
@@ -83,11 +88,6 @@ public final class PretrainChecks {
         }
         if (locals != 0) {
             throw ConfigChecks.bad("vitssl.augment.local.count", locals, "Barlow Twins trains on the global views only: set it to 0");
-        }
-        if (s.devices() > 1) {
-            throw ConfigChecks.bad(TrainerSettings.SECTION + ".devices", s.devices(), "barlow-twins runs on one device: the "
-                    + "reference synchronises the projector's BatchNorm and the cross-correlation across workers (SyncBN), "
-                    + "which is not implemented; use 1");
         }
         if (s.batchSize() < 2) {
             throw ConfigChecks.bad(TrainerSettings.SECTION + ".batch-size", s.batchSize(), "Barlow Twins needs batch statistics: at least 2");

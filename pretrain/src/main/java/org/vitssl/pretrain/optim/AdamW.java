@@ -37,6 +37,7 @@ public final class AdamW implements AutoCloseable {
     private final float beta1;
     private final float beta2;
     private final double eps;
+    private final boolean decayAll;
     private final NDManager stateManager;
     private final Map<String, NDArray> expAvg = new LinkedHashMap<>();
     private final Map<String, NDArray> expAvgSq = new LinkedHashMap<>();
@@ -44,7 +45,13 @@ public final class AdamW implements AutoCloseable {
 
     /** {@code baseManager}: the optimiser's state lives in a sub-manager of it, closed with {@link #close()}. */
     public AdamW(Map<String, Parameter> params, double beta1, double beta2, double eps, NDManager baseManager) {
+        this(params, beta1, beta2, eps, false, baseManager);
+    }
+
+    /** {@code decayAll}: one group, every parameter decayed (plain torch.optim.AdamW, as DINO Twins uses it). */
+    public AdamW(Map<String, Parameter> params, double beta1, double beta2, double eps, boolean decayAll, NDManager baseManager) {
         this.params = new LinkedHashMap<>(params);
+        this.decayAll = decayAll;
         this.beta1 = (float) beta1;
         this.beta2 = (float) beta2;
         this.eps = eps;
@@ -53,7 +60,7 @@ public final class AdamW implements AutoCloseable {
     }
 
     public AdamW(Map<String, Parameter> params, OptimSettings s, NDManager baseManager) {
-        this(params, s.beta1(), s.beta2(), s.eps(), baseManager);
+        this(params, s.beta1(), s.beta2(), s.eps(), s.decayAll(), baseManager);
     }
 
     /**
@@ -82,7 +89,7 @@ public final class AdamW implements AutoCloseable {
             steps.put(name, t);
             double bc1 = 1 - Math.pow(beta1, t);
             double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
-            double wd = ParamGroups.decayed(name, w.getShape()) ? weightDecay : 0.0;
+            double wd = decayAll || ParamGroups.decayed(name, w.getShape()) ? weightDecay : 0.0;
             w.getNDArrayInternal().adamUpdate(new NDList(w, g, m, v), new NDList(w),
                     (float) lr, (float) (lr * bc2Sqrt / bc1), (float) wd, 1f, -1f,
                     beta1, beta2, (float) (eps * bc2Sqrt), false, true);

@@ -23,16 +23,30 @@ import java.util.List;
  * @param warmupTeacherTemp teacher temperature at epoch 0
  * @param warmupTeacherTempEpochs epochs of linear teacher-temperature warm-up
  * @param epochs epochs of the run (the schedules' length)
+ * @param warmupStartFactor the LR warm-up starts at this fraction of the scaled LR (DINO 0; DINO Twins 0.1)
+ * @param minLrFactor the cosine ends at {@code minLr + minLrFactor * scaled LR} (DINO 0; DINO Twins 0.1)
+ * @param decayAll weight-decay every parameter (torch's single group, DINO Twins) instead of DINO's two groups
  */
 public record OptimSettings(double lr, double minLr, int warmupEpochs, double weightDecay, double weightDecayEnd,
                             double beta1, double beta2, double eps, double clipGrad, int freezeLastLayerEpochs,
                             double momentumTeacher, double teacherTemp, double warmupTeacherTemp,
-                            int warmupTeacherTempEpochs, int epochs) {
+                            int warmupTeacherTempEpochs, int epochs, double warmupStartFactor, double minLrFactor,
+                            boolean decayAll) {
+
+    /** DINO's schedule shape: warm-up from 0, cosine to {@code minLr}, two weight-decay groups. */
+    public OptimSettings(double lr, double minLr, int warmupEpochs, double weightDecay, double weightDecayEnd,
+                         double beta1, double beta2, double eps, double clipGrad, int freezeLastLayerEpochs,
+                         double momentumTeacher, double teacherTemp, double warmupTeacherTemp,
+                         int warmupTeacherTempEpochs, int epochs) {
+        this(lr, minLr, warmupEpochs, weightDecay, weightDecayEnd, beta1, beta2, eps, clipGrad, freezeLastLayerEpochs,
+                momentumTeacher, teacherTemp, warmupTeacherTemp, warmupTeacherTempEpochs, epochs, 0.0, 0.0, false);
+    }
 
     /**
      * Reads and range-checks {@code <section>.optimizer.*}, {@code <section>.teacher.momentum} and
      * {@code <section>.epochs}; the teacher temperature schedule comes from the loss section {@code tempSection}
-     * (keys warmup-teacher-temp, teacher-temp, warmup-teacher-temp-epochs), its single source.
+     * (keys warmup-teacher-temp, teacher-temp, warmup-teacher-temp-epochs), its single source; null for a method
+     * without a teacher (the temperature schedule is then a constant 1, logged but unused).
      */
     public static OptimSettings fromConfig(Config c, String section, String tempSection) {
         String o = section + ".optimizer.";
@@ -45,7 +59,7 @@ public record OptimSettings(double lr, double minLr, int warmupEpochs, double we
         int warm = ConfigChecks.nonNegativeInt(c, o + "warmup-epochs");
         if (warm >= epochs) throw ConfigChecks.bad(o + "warmup-epochs", warm, "must be below " + section + ".epochs = " + epochs);
         String tt = tempSection + ".";
-        int ttWarm = ConfigChecks.nonNegativeInt(c, tt + "warmup-teacher-temp-epochs");
+        int ttWarm = tempSection == null ? 0 : ConfigChecks.nonNegativeInt(c, tt + "warmup-teacher-temp-epochs");
         if (ttWarm > epochs) {
             throw ConfigChecks.bad(tt + "warmup-teacher-temp-epochs", ttWarm, "must not exceed " + section + ".epochs = " + epochs);
         }
@@ -60,9 +74,12 @@ public record OptimSettings(double lr, double minLr, int warmupEpochs, double we
                 ConfigChecks.doubleIn(c, o + "clip-grad", 0, Double.MAX_VALUE),
                 ConfigChecks.nonNegativeInt(c, o + "freeze-last-layer-epochs"),
                 ConfigChecks.doubleIn(c, t + "momentum", 0, 1),
-                ConfigChecks.positiveDouble(c, tt + "teacher-temp"),
-                ConfigChecks.positiveDouble(c, tt + "warmup-teacher-temp"),
+                tempSection == null ? 1.0 : ConfigChecks.positiveDouble(c, tt + "teacher-temp"),
+                tempSection == null ? 1.0 : ConfigChecks.positiveDouble(c, tt + "warmup-teacher-temp"),
                 ttWarm,
-                epochs);
+                epochs,
+                ConfigChecks.doubleIn(c, o + "warmup-start-factor", 0, 1),
+                ConfigChecks.doubleIn(c, o + "min-lr-factor", 0, 1),
+                c.getBoolean(o + "decay-bias-and-norm"));
     }
 }

@@ -4,7 +4,8 @@ package org.vitssl.pretrain.optim;
  * Every schedule of a run, per iteration (LR, WD, teacher momentum) or per epoch (teacher temperature),
  * as in DINO / iBOT main_*.py:
  * <ul>
- *   <li>LR: base = lr * totalBatch / 256, linear warm-up from 0 over {@code warmupEpochs}, cosine to min_lr;</li>
+ *   <li>LR: base = lr * totalBatch / 256, linear warm-up from {@code warmupStartFactor * base} (DINO: 0) over
+ *       {@code warmupEpochs}, cosine to {@code minLr + minLrFactor * base} (DINO: min_lr);</li>
  *   <li>WD: cosine from wd to wd_end, no warm-up;</li>
  *   <li>teacher momentum: cosine from m to 1, no warm-up;</li>
  *   <li>teacher temperature: linear warm-up per epoch, then constant.</li>
@@ -29,7 +30,8 @@ public final class TrainingSchedules {
     /** Builds the schedules from settings; {@code totalBatch} is the batch over all devices. */
     public static TrainingSchedules of(OptimSettings s, int totalBatch, long itersPerEpoch) {
         double peak = s.lr() * totalBatch / 256.0;
-        CosineSchedule lr = new CosineSchedule(peak, s.minLr(), s.epochs(), itersPerEpoch, s.warmupEpochs(), 0.0);
+        CosineSchedule lr = new CosineSchedule(peak, s.minLr() + s.minLrFactor() * peak, s.epochs(), itersPerEpoch,
+                s.warmupEpochs(), s.warmupStartFactor() * peak);
         CosineSchedule wd = new CosineSchedule(s.weightDecay(), s.weightDecayEnd(), s.epochs(), itersPerEpoch);
         CosineSchedule m = new CosineSchedule(s.momentumTeacher(), 1.0, s.epochs(), itersPerEpoch);
         TeacherTemperatureSchedule tt = new TeacherTemperatureSchedule(s.warmupTeacherTemp(), s.teacherTemp(),

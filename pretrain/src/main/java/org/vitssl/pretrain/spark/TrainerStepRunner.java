@@ -24,7 +24,7 @@ import org.vitssl.pretrain.train.ParameterIO;
 import org.vitssl.pretrain.train.Safetensors;
 import org.vitssl.pretrain.train.TrainState;
 import org.vitssl.pretrain.train.TrainingTask;
-import org.vitssl.pretrain.train.VitSslTask;
+import org.vitssl.pretrain.train.TrainingTasks;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -32,7 +32,7 @@ import java.util.SplittableRandom;
 import java.util.function.Predicate;
 
 /**
- * The training loop's method (VitSslTask: DINO, iBOT, AttMask, Reppas) and optimiser (AdamW with DINO's
+ * The training loop's method (TrainingTasks: DINO, iBOT, AttMask, Reppas, DINO Twins) and optimiser (AdamW with DINO's
  * per-iteration cosine LR / WD / EMA momentum, per-parameter clipping, last-layer freezing) as a barrier task's
  * replica. Per step, in the loop's order: schedules at the global step, seeded streams, zero_grad, forward
  * (centres all-reduced through CenterSync), backward; then (after the stage averaged the gradients) clipping,
@@ -53,7 +53,7 @@ public final class TrainerStepRunner implements StepRunner {
     private final Factory f;
     private final OptimSettings optim;
     private final NDManager manager;
-    private final VitSslTask task;
+    private final TrainingTask<MultiCropBatch> task;
     private final AdamW adamw;
     private final TrainingSchedules schedules;
     private final int rank;
@@ -65,7 +65,7 @@ public final class TrainerStepRunner implements StepRunner {
         Config c = ConfigFactory.parseString(f.configText()).resolve();
         optim = optimSettings(c);
         synchronized (INIT_LOCK) {
-            task = new VitSslTask(c, manager, f.seed());
+            task = TrainingTasks.create(c, manager, f.seed());
         }
         task.setCenterSync(centers);
         adamw = new AdamW(task.student(), optim, manager);
@@ -76,9 +76,7 @@ public final class TrainerStepRunner implements StepRunner {
 
     /** The loop's optimiser settings (the teacher temperatures come from the method's loss section). */
     public static OptimSettings optimSettings(Config c) {
-        String method = org.vitssl.pretrain.train.PretrainChecks.method(c);
-        return OptimSettings.fromConfig(c, org.vitssl.pretrain.train.TrainerSettings.SECTION,
-                method.equals("dino") ? "vitssl.loss.dino" : "vitssl.loss.ibot");
+        return TrainingTasks.optim(c);
     }
 
     @Override
@@ -131,10 +129,10 @@ public final class TrainerStepRunner implements StepRunner {
     public void save(String dir, Position p, Configuration hadoop) {
         try (NDManager m = manager.newSubManager()) {
             LinkedHashMap<String, NDArray> backbone = new LinkedHashMap<>();
-            for (Map.Entry<String, Parameter> e : task.teacher().entrySet()) {
+            for (Map.Entry<String, Parameter> e : task.exported().entrySet()) {
                 if (e.getKey().startsWith("backbone.")) backbone.put(e.getKey().substring(9), e.getValue().getArray());
             }
-            Safetensors.write(new Path(dir, CheckpointStore.STUDENT).toString(), ParameterIO.arrays(task.student()), hadoop);
+            Safetensors.write(new Path(dir, CheckpointStore.STUDENT).toString(), ParameterIO.arrays(task.student(), task.buffers()), hadoop);
             Safetensors.write(new Path(dir, CheckpointStore.TEACHER).toString(), ParameterIO.arrays(task.teacher()), hadoop);
             Safetensors.write(new Path(dir, CheckpointStore.OPTIMIZER).toString(), adamw.stateArrays(m), hadoop);
             Safetensors.write(new Path(dir, CheckpointStore.TEACHER_BACKBONE).toString(), backbone, hadoop);
@@ -148,7 +146,7 @@ public final class TrainerStepRunner implements StepRunner {
     @Override
     public void load(String dir, Configuration hadoop) {
         try (NDManager m = manager.newSubManager()) {
-            ParameterIO.load(task.student(), Safetensors.read(dir + "/" + CheckpointStore.STUDENT, m, hadoop), dir + "/" + CheckpointStore.STUDENT);
+            ParameterIO.load(task.student(), task.buffers(), Safetensors.read(dir + "/" + CheckpointStore.STUDENT, m, hadoop), dir + "/" + CheckpointStore.STUDENT);
             ParameterIO.load(task.teacher(), Safetensors.read(dir + "/" + CheckpointStore.TEACHER, m, hadoop), dir + "/" + CheckpointStore.TEACHER);
             adamw.loadState(Safetensors.read(dir + "/" + CheckpointStore.OPTIMIZER, m, hadoop));
             TrainState st = TrainState.fromJson(HadoopFiles.readString(dir + "/" + CheckpointStore.STATE, hadoop), dir);

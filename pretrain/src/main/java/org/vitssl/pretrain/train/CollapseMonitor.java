@@ -20,6 +20,31 @@ public final class CollapseMonitor {
         }
     }
 
+    /**
+     * SimSiam's collapse check for a method without a teacher distribution (Barlow Twins): the mean over
+     * dimensions of the per-dimension standard deviation (unbiased) of the L2-normalised embedding rows. Healthy
+     * embeddings spread over the sphere give about 1/sqrt(d); a collapse to one point gives 0.
+     */
+    public record StdReading(double meanStd, double reference) {
+        public String verdict() {
+            return meanStd < 0.1 * reference ? "COLLAPSE? embeddings concentrate on one point" : "ok";
+        }
+    }
+
+    /** {@code z}: (N, d) embedding rows, N >= 2. */
+    public static StdReading readStd(NDArray z) {
+        long d = z.getShape().get(z.getShape().dimension() - 1);
+        try (NDArray x = z.reshape(-1, d).stopGradient();
+             NDArray norm = x.norm(new int[] {1}, true).maximum(1e-12f);
+             NDArray u = x.div(norm);
+             NDArray c = u.sub(u.mean(new int[] {0}, true));
+             NDArray var = c.square().sum(new int[] {0}).div((float) Math.max(1, x.getShape().get(0) - 1));
+             NDArray std = var.sqrt();
+             NDArray m = std.mean()) {
+            return new StdReading(m.getFloat(), 1.0 / Math.sqrt(d));
+        }
+    }
+
     /** {@code probs}: (N, K) rows of probabilities. */
     public static Reading read(NDArray probs) {
         long k = probs.getShape().get(probs.getShape().dimension() - 1);

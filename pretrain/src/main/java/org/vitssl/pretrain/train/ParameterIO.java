@@ -21,6 +21,40 @@ public final class ParameterIO {
         return out;
     }
 
+    /** The parameters' arrays followed by the buffers (live arrays), as {@code student.safetensors} holds them. */
+    public static LinkedHashMap<String, NDArray> arrays(Map<String, Parameter> params, Map<String, NDArray> buffers) {
+        LinkedHashMap<String, NDArray> out = arrays(params);
+        for (Map.Entry<String, NDArray> e : buffers.entrySet()) {
+            if (out.put(e.getKey(), e.getValue()) != null) throw new IllegalStateException("buffer " + e.getKey() + " shadows a parameter");
+        }
+        return out;
+    }
+
+    /**
+     * Loads the {@code buffers} entries of {@code arrays} into the buffers in place and the rest into {@code params}
+     * ({@link #load}); a missing or differently shaped buffer is refused by name.
+     */
+    public static void load(Map<String, Parameter> params, Map<String, NDArray> buffers, Map<String, NDArray> arrays, String what) {
+        Map<String, NDArray> rest = new LinkedHashMap<>(arrays);
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<String, NDArray> e : buffers.entrySet()) {
+            NDArray src = rest.remove(e.getKey());
+            NDArray target = e.getValue();
+            if (src == null) problems.add("missing buffer " + e.getKey());
+            else if (!src.getShape().equals(target.getShape())) {
+                problems.add(e.getKey() + " has shape " + src.getShape() + " in the checkpoint, " + target.getShape() + " in the model");
+            } else {
+                NDArray typed = src.getDataType() == target.getDataType() ? src : src.toType(target.getDataType(), true);
+                target.set(typed.toByteBuffer());
+                if (typed != src) typed.close();
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(what + " does not match the model (another architecture?): " + String.join("; ", problems));
+        }
+        load(params, rest, what);
+    }
+
     /** Names and shapes, one per line: compared on resume to refuse another architecture. */
     public static String fingerprint(Map<String, Parameter> params) {
         StringBuilder b = new StringBuilder();

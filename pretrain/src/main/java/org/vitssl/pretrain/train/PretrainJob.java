@@ -20,7 +20,7 @@ import java.util.List;
 public final class PretrainJob implements VitsslJob {
     @Override public String name() { return "pretrain"; }
 
-    @Override public String summary() { return "self-supervised ViT pretraining (dino, ibot, attmask, reppas) with checkpoints and exact resume"; }
+    @Override public String summary() { return "self-supervised ViT pretraining (dino, ibot, attmask, reppas, barlow-twins, dino-twins) with checkpoints and exact resume"; }
 
     @Override
     public String help() {
@@ -28,7 +28,8 @@ public final class PretrainJob implements VitsslJob {
                 + "(vitssl.augment), trains student and teacher (vitssl.model, vitssl.loss, vitssl.mask, vitssl.pretrain)\n"
                 + "and writes <run-dir>/checkpoints/step-<n>/ and <run-dir>/metrics.jsonl. Resumes from the newest\n"
                 + "complete checkpoint of run-dir. Recipes: conf/dino-vits16.conf, conf/ibot-vits16.conf,\n"
-                + "conf/attmask-20pct.conf, conf/fashion-mnist-tiny.conf. See pretrain/README-training.md.";
+                + "conf/attmask-20pct.conf, conf/fashion-mnist-tiny.conf, conf/dino-twins-cifar10.conf,\n"
+                + "conf/barlow-twins.conf. See pretrain/README-training.md.";
     }
 
     @Override public String configSection() { return TrainerSettings.SECTION; }
@@ -43,8 +44,7 @@ public final class PretrainJob implements VitsslJob {
     }
 
     static OptimSettings optim(Config c) {
-        String method = PretrainChecks.method(c);
-        return OptimSettings.fromConfig(c, TrainerSettings.SECTION, method.equals("dino") ? "vitssl.loss.dino" : "vitssl.loss.ibot");
+        return TrainingTasks.optim(c);
     }
 
     @Override
@@ -68,7 +68,7 @@ public final class PretrainJob implements VitsslJob {
         ctx.out().printf("pretrain: %d images from %s, method %s%n", images.size(), c.getString(TrainerSettings.SECTION + ".images"),
                 PretrainChecks.method(c));
         try (NDManager base = NDManager.newBaseManager();
-             VitSslTask task = new VitSslTask(c, base, s.seed())) {
+             TrainingTask<MultiCropBatch> task = TrainingTasks.create(c, base, s.seed())) {
             AugmentBatchSource data = new AugmentBatchSource(images, c, s.seed(), s.totalBatch());
             try (Trainer<MultiCropBatch> t = new Trainer<>(s, optim(c), task, data, VitsslConfig.renderResolved(c),
                     new org.apache.hadoop.conf.Configuration(), base, ctx.out())) {

@@ -95,7 +95,7 @@ public final class TrainStepBenchmark implements Benchmark {
             }
         };
         long[] t = new long[2];
-        try (NDManager base = NDManager.newBaseManager(); VitSslTask task = new VitSslTask(c, base, 0L);
+        try (NDManager base = NDManager.newBaseManager(); TrainingTask<MultiCropBatch> task = TrainingTasks.create(c, base, 0L);
              Trainer<MultiCropBatch> tr = new Trainer<>(s, PretrainJob.optim(c), task, src, "", new Configuration(), base,
                      new PrintStream(new ByteArrayOutputStream()))) {
             tr.setListener((step, loss) -> {

@@ -104,7 +104,7 @@ public final class Trainer<B> implements AutoCloseable {
     public void load(CheckpointStore.Entry e) {
         try (NDManager m = base.newSubManager()) {
             CheckpointStore.Contents c = store.read(e, m);
-            ParameterIO.load(task.student(), c.student(), e.dir() + "/" + CheckpointStore.STUDENT);
+            ParameterIO.load(task.student(), task.buffers(), c.student(), e.dir() + "/" + CheckpointStore.STUDENT);
             ParameterIO.load(task.teacher(), c.teacher(), e.dir() + "/" + CheckpointStore.TEACHER);
             adamw.loadState(c.optimizer());
             task.setCentres(c.state().centres());
@@ -189,12 +189,18 @@ public final class Trainer<B> implements AutoCloseable {
             Predicate<String> frozen = epoch < optim.freezeLastLayerEpochs() ? ParamGroups::isLastLayer : null;
             adamw.step(lr, wd, frozen);
             Ema.update(task.teacher(), student, momentum);
-            if (settings.collapseEverySteps() > 0 && out.teacherProbs() != null
-                    && (it + 1) % settings.collapseEverySteps() == 0) {
-                CollapseMonitor.Reading r = CollapseMonitor.read(out.teacherProbs());
-                progress.collapse = r;
-                log.printf("collapse monitor at step %d: teacher entropy %.4f, entropy of the mean %.4f, ln K %.4f: %s%n",
-                        it + 1, r.sampleEntropy(), r.meanEntropy(), r.lnK(), r.verdict());
+            if (settings.collapseEverySteps() > 0 && (it + 1) % settings.collapseEverySteps() == 0) {
+                if (out.teacherProbs() != null) {
+                    CollapseMonitor.Reading r = CollapseMonitor.read(out.teacherProbs());
+                    progress.collapse = r;
+                    log.printf("collapse monitor at step %d: teacher entropy %.4f, entropy of the mean %.4f, ln K %.4f: %s%n",
+                            it + 1, r.sampleEntropy(), r.meanEntropy(), r.lnK(), r.verdict());
+                } else if (out.embeddings() != null) {
+                    CollapseMonitor.StdReading r = CollapseMonitor.readStd(out.embeddings());
+                    progress.collapseStd = r;
+                    log.printf("collapse monitor at step %d: embedding std %.4f, 1/sqrt(d) %.4f: %s%n",
+                            it + 1, r.meanStd(), r.reference(), r.verdict());
+                }
             }
         }
         step++;
@@ -210,14 +216,14 @@ public final class Trainer<B> implements AutoCloseable {
     public String checkpoint() {
         try (NDManager m = base.newSubManager()) {
             LinkedHashMap<String, NDArray> teacherBackbone = new LinkedHashMap<>();
-            for (Map.Entry<String, Parameter> e : task.teacher().entrySet()) {
+            for (Map.Entry<String, Parameter> e : task.exported().entrySet()) {
                 if (e.getKey().startsWith("backbone.")) {
                     teacherBackbone.put(e.getKey().substring("backbone.".length()), e.getValue().getArray());
                 }
             }
             TrainState state = new TrainState(step, epoch, batchInEpoch, settings.seed(), task.centres(),
                     new LinkedHashMap<>(lastSchedule), architecture);
-            lastCheckpoint = store.write(new CheckpointStore.Contents(ParameterIO.arrays(task.student()),
+            lastCheckpoint = store.write(new CheckpointStore.Contents(ParameterIO.arrays(task.student(), task.buffers()),
                     ParameterIO.arrays(task.teacher()), adamw.stateArrays(m), teacherBackbone, state, configText));
         }
         metrics.flush();
@@ -241,6 +247,7 @@ public final class Trainer<B> implements AutoCloseable {
         private long computeNs;
         Map<String, Float> terms = Map.of();
         CollapseMonitor.Reading collapse;
+        CollapseMonitor.StdReading collapseStd;
 
         Progress(long limit) { this.limit = limit; }
 
@@ -277,6 +284,11 @@ public final class Trainer<B> implements AutoCloseable {
                 rec.put("teacher_mean_entropy", collapse.meanEntropy());
                 rec.put("ln_k", collapse.lnK());
                 collapse = null;
+            }
+            if (collapseStd != null) {
+                rec.put("embedding_std", collapseStd.meanStd());
+                rec.put("embedding_std_ref", collapseStd.reference());
+                collapseStd = null;
             }
             rec.put("time", System.currentTimeMillis() / 1000.0);
             metrics.add(rec);

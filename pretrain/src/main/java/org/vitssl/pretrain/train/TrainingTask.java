@@ -17,8 +17,25 @@ public interface TrainingTask<B> extends AutoCloseable {
     /** Trainable student parameters, checkpoint names, stable order. */
     LinkedHashMap<String, Parameter> student();
 
-    /** Teacher parameters (not trained; EMA of the student over the names both have). */
+    /**
+     * Teacher parameters (not trained; EMA of the student over the names both have). Empty for a method without
+     * a teacher (Barlow Twins): then there is no EMA, the checkpoint's teacher file holds no tensors and the
+     * exported backbone is the student's.
+     */
     LinkedHashMap<String, Parameter> teacher();
+
+    /**
+     * Non-trainable state of the student saved with its weights in {@code student.safetensors} under these names
+     * (BatchNorm running statistics); the live arrays, restored in place on resume. Empty by default.
+     */
+    default LinkedHashMap<String, NDArray> buffers() { return new LinkedHashMap<>(); }
+
+    /** The network whose {@code backbone.*} is exported as {@code teacher_backbone.safetensors}: the teacher, or
+     * the student when there is none. */
+    default LinkedHashMap<String, Parameter> exported() { return teacher().isEmpty() ? student() : teacher(); }
+
+    /** Sums the loss centres' batch statistics over data-parallel workers (no-op for a method without centres). */
+    default void setCenterSync(org.vitssl.pretrain.loss.CenterSync sync) {}
 
     /**
      * Forward of one step; every array it creates must belong to {@code m} (closed after the step).
@@ -38,8 +55,15 @@ public interface TrainingTask<B> extends AutoCloseable {
     /** What a step knows: position, schedules, and its random stream. */
     record StepContext(int epoch, long step, double teacherTemp, SplittableRandom rng) {}
 
-    /** What a step returns. */
-    record StepOutput(NDArray loss, Map<String, NDArray> terms, NDArray teacherProbs) {}
+    /**
+     * What a step returns; {@code embeddings} (rows of a no-teacher method's embeddings, or null) feed the
+     * standard-deviation collapse check instead of {@code teacherProbs}.
+     */
+    record StepOutput(NDArray loss, Map<String, NDArray> terms, NDArray teacherProbs, NDArray embeddings) {
+        public StepOutput(NDArray loss, Map<String, NDArray> terms, NDArray teacherProbs) {
+            this(loss, terms, teacherProbs, null);
+        }
+    }
 
     @Override
     default void close() {}

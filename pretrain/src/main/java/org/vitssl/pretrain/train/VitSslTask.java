@@ -89,13 +89,7 @@ public final class VitSslTask implements TrainingTask<MultiCropBatch> {
         put(student, "head.", studentHead.namedParameters());
         put(teacher, "backbone.", teacherVit.namedParameters());
         put(teacher, "head.", teacherHead.namedParameters());
-        for (Map.Entry<String, Parameter> e : teacher.entrySet()) {
-            Parameter s = student.get(e.getKey());
-            NDArray t = e.getValue().getArray();
-            if (s == null) throw new IllegalStateException("teacher parameter " + e.getKey() + " has no student counterpart");
-            t.setRequiresGradient(false);
-            t.set(s.getArray().toByteBuffer());
-        }
+        copyIntoTeacher(teacher, student);
         if (masks != null && masks.needsAttention()) {
             SortedSet<Integer> l = masks.attentionLayers(vit.depth());
             attentionLayers = l.stream().mapToInt(Integer::intValue).toArray();
@@ -104,8 +98,19 @@ public final class VitSslTask implements TrainingTask<MultiCropBatch> {
         }
     }
 
-    private static void put(Map<String, Parameter> into, String prefix, Map<String, Parameter> from) {
+    static void put(Map<String, Parameter> into, String prefix, Map<String, Parameter> from) {
         for (Map.Entry<String, Parameter> e : from.entrySet()) into.put(prefix + e.getKey(), e.getValue());
+    }
+
+    /** The teacher starts as an exact copy of the student over its names; it takes no gradient. */
+    static void copyIntoTeacher(Map<String, Parameter> teacher, Map<String, Parameter> student) {
+        for (Map.Entry<String, Parameter> e : teacher.entrySet()) {
+            Parameter s = student.get(e.getKey());
+            NDArray t = e.getValue().getArray();
+            if (s == null) throw new IllegalStateException("teacher parameter " + e.getKey() + " has no student counterpart");
+            t.setRequiresGradient(false);
+            t.set(s.getArray().toByteBuffer());
+        }
     }
 
     @Override public LinkedHashMap<String, Parameter> student() { return student; }
@@ -190,6 +195,7 @@ public final class VitSslTask implements TrainingTask<MultiCropBatch> {
     public String method() { return method; }
 
     /** Sums the loss centres' batch statistics over data-parallel workers (the Spark stage's all-reduce). */
+    @Override
     public void setCenterSync(org.vitssl.pretrain.loss.CenterSync sync) {
         if (dinoLoss != null) dinoLoss.setCenterSync(sync);
         if (ibotLoss != null) ibotLoss.setCenterSync(sync);

@@ -92,6 +92,30 @@ class AdamWTest {
     }
 
     @Test
+    void decayAllDecaysBiasesAndNormsToo() {
+        // zero gradients: the Adam part of the first step is 0, so only the decoupled decay p <- p (1 - lr wd) moves p
+        for (boolean all : new boolean[] {false, true}) {
+            try (NDManager m = NDManager.newBaseManager()) {
+                LinkedHashMap<String, Parameter> p = new LinkedHashMap<>();
+                p.put("fc.weight", Fixtures.param(m, "fc.weight", new Shape(1, 2), new float[] {1f, -2f}));
+                p.put("fc.bias", Fixtures.param(m, "fc.bias", new Shape(2), new float[] {3f, 4f}));
+                p.put("norm.weight", Fixtures.param(m, "norm.weight", new Shape(2), new float[] {1f, 1f}));
+                try (NDManager sm = m.newSubManager()) {
+                    setGradients(sm, p, Map.of("fc.weight", List.of(0.0, 0.0), "fc.bias", List.of(0.0, 0.0),
+                            "norm.weight", List.of(0.0, 0.0)));
+                }
+                AdamW opt = new AdamW(p, 0.9, 0.999, 1e-8, all, m);
+                opt.step(0.1, 0.5, null);
+                float k = 0.95f;
+                assertArrayEquals(new float[] {k, -2 * k}, p.get("fc.weight").getArray().toFloatArray(), 1e-6f);
+                assertArrayEquals(all ? new float[] {3 * k, 4 * k} : new float[] {3f, 4f}, p.get("fc.bias").getArray().toFloatArray(), 1e-6f);
+                assertArrayEquals(all ? new float[] {k, k} : new float[] {1f, 1f}, p.get("norm.weight").getArray().toFloatArray(), 1e-6f);
+                opt.close();
+            }
+        }
+    }
+
+    @Test
     void emaOverCommonNamesOnly() {
         try (NDManager m = NDManager.newBaseManager()) {
             Map<String, Parameter> t = new LinkedHashMap<>();

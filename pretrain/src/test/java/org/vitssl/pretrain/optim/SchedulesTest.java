@@ -67,6 +67,24 @@ class SchedulesTest {
         assertThrows(IllegalArgumentException.class, () -> new CosineSchedule(1, 0, 3, 10, 3, 0));
     }
 
+    @Test
+    void dinoTwinsWarmupStartAndFinalFactors() {
+        // LinearWarmupCosineAnnealingLR as DINO Twins sets it: from 0.1 x peak, cosine to 0.1 x peak
+        OptimSettings o = new OptimSettings(3e-4, 0.0, 2, 0.01, 0.01, 0.9, 0.999, 1e-8, 0, 0, 0.9995, 0.07, 0.04, 2, 10,
+                0.1, 0.1, true);
+        TrainingSchedules t = TrainingSchedules.of(o, 512, 5);
+        double peak = 3e-4 * 2;
+        assertEquals(0.1 * peak, t.lr(0), 1e-18);
+        assertEquals(0.1 * peak + 0.9 * peak * 4 / 9, t.lr(4), 1e-15);
+        assertEquals(peak, t.lr(9), 1e-18);
+        assertEquals(peak, t.lr(10), 1e-18);
+        assertEquals(0.1 * peak + 0.5 * 0.9 * peak * (1 + Math.cos(Math.PI * 39 / 40)), t.lr(49), 1e-15);
+        assertEquals(0.01, t.weightDecay(0), 1e-18);
+        assertEquals(0.01, t.weightDecay(49), 1e-18);
+        assertEquals(0.04, t.teacherTemp(0), 1e-18);
+        assertEquals(0.07, t.teacherTemp(1), 1e-18);
+    }
+
     private static double num(Map<String, Object> c, String k) {
         return ((Number) c.get(k)).doubleValue();
     }

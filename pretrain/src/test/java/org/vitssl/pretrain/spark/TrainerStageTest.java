@@ -46,7 +46,9 @@ class TrainerStageTest {
                 "vitssl.spark.master = \"local[2]\"", "vitssl.augment { global.size = 16, local { count = 2, size = 8 } }",
                 "vitssl.model { arch = custom, embed-dim = 16, depth = 1, num-heads = 2, patch-size = 4, img-size = 16, drop-path-rate = 0.0",
                 "  dino-head { out-dim = 32, hidden-dim = 32, bottleneck-dim = 16 }",
-                "  ibot-head { out-dim = 32, patch-out-dim = 32, hidden-dim = 32, bottleneck-dim = 16 } }",
+                "  ibot-head { out-dim = 32, patch-out-dim = 32, hidden-dim = 32, bottleneck-dim = 16 }",
+                "  dino-twins { out-dim = 32, hidden-dim = 32, bottleneck-dim = 16, projector-dim = 16 } }",
+                "vitssl.loss.dino-twins.warmup-teacher-temp-epochs = 1",
                 "vitssl.pretrain { method = " + method + ", images = \"" + images + "\", run-dir = \"" + run + "\", epochs = 2, batch-size = " + (batch * tasks),
                 "  optimizer { warmup-epochs = 1 }, progress.every-steps = 1",
                 "  devices = " + tasks + ", cluster { enabled = true, allreduce.bind-host = \"127.0.0.1\" } }"))
@@ -82,5 +84,26 @@ class TrainerStageTest {
             assertTrue(ca.optimizer().size() > 0, "optimizer state in the checkpoint");
             assertArrayEquals(ca.state().centres().get("dino.center"), cb.state().centres().get("dino.center"), 1e-5f);
         }
+    }
+
+    @Test
+    void dinoTwinsTrainsOnTwoTasksAndBarlowTwinsIsRefused() throws Exception {
+        String run = dir.resolve("twins").toString();
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        int rc = new PretrainJob().run(new JobContext(conf(2, 4, run, "dino-twins"), List.of(), new PrintStream(log, true)));
+        assertEquals(0, rc, log.toString());
+        try (NDManager m = NDManager.newBaseManager()) {
+            CheckpointStore st = new CheckpointStore(run, 3, new Configuration());
+            CheckpointStore.Contents c = st.read(st.latest().orElseThrow(), m);
+            assertEquals(8, c.state().step());
+            assertTrue(c.student().containsKey("projector.0.weight"), c.student().keySet().toString());
+            assertTrue(c.teacher().keySet().stream().noneMatch(k -> k.startsWith("projector.")), c.teacher().keySet().toString());
+            float[] centre = c.state().centres().get("dino-twins.center");
+            assertEquals(32, centre.length);
+            for (float v : centre) assertTrue(Float.isFinite(v) && v != 0f, Arrays.toString(centre));
+        }
+        com.typesafe.config.ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(com.typesafe.config.ConfigException.class,
+                () -> new PretrainJob().validate(conf(2, 4, dir.resolve("bt").toString(), "barlow-twins")));
+        assertTrue(e.getMessage().contains("vitssl.pretrain.devices"), e.getMessage());
     }
 }

@@ -117,7 +117,7 @@ class VitSslTaskTest {
         assertKey("vitssl.model.dino-head.out-dim", tiny(tmp, "pretrain.method=dino", "model.dino-head.out-dim=0"));
         assertKey("vitssl.augment.local.size", tiny(tmp, "augment.local.size=32"));
         assertKey("vitssl.pretrain.batch-size", tiny(tmp, "pretrain.batch-size=6", "pretrain.devices=4"));
-        assertKey("vitssl.pretrain.method", tiny(tmp, "pretrain.method=barlow-twins"));
+        assertKey("vitssl.pretrain.method", tiny(tmp, "pretrain.method=simclr"));
     }
 
     private static void assertKey(String key, List<String> overrides) {

@@ -66,6 +66,13 @@ public final class BackboneCheckpoint {
         String file = resolveFile(checkpoint, backbone, hadoop);
         byte[] bytes = HadoopFiles.readBytes(file, hadoop);
         Map<String, NDArray> all = SafetensorsIO.read(new ByteArrayInputStream(bytes), manager, file);
+        if (all.isEmpty() && "teacher".equals(backbone) && !checkpoint.endsWith(".safetensors")) {
+            // A teacher-less method (barlow-twins) writes an empty teacher file: its backbone is the student's.
+            file = resolveFile(checkpoint, "student", hadoop);
+            bytes = HadoopFiles.readBytes(file, hadoop);
+            all = SafetensorsIO.read(new ByteArrayInputStream(bytes), manager, file);
+            backbone = "student";
+        }
         Map<String, String> meta = SafetensorsIO.readMetadata(new ByteArrayInputStream(bytes), file);
         String prefix = choosePrefix(all.keySet(), backbone);
         Map<String, NDArray> t = new LinkedHashMap<>();

@@ -162,6 +162,22 @@ class EmbedJobTest {
     }
 
     @Test
+    void aTeacherLessCheckpointIsEmbeddedWithItsStudent() throws Exception {
+        Path ckpt = dir.resolve("barlow/checkpoints/step-4");
+        Files.createDirectories(ckpt);
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> t = SafetensorsIO.read(FIX.resolve("backbone.safetensors"), m);
+            Map<String, NDArray> student = new LinkedHashMap<>();
+            t.forEach((k, v) -> student.put("backbone." + k, v));
+            SafetensorsIO.write(ckpt.resolve("student.safetensors"), student, Map.of("heads", "2"));
+            SafetensorsIO.write(ckpt.resolve("teacher.safetensors"), Map.of(), Map.of());
+        }
+        String out = dir.resolve("teacherless").toString();
+        EmbedJob.embed(spark, settings("embed.output=" + out, "embed.checkpoint=" + ckpt), VitsslConfig.load(null, List.of()));
+        assertMatches("cls", read(out));
+    }
+
+    @Test
     void anUndecodableImageFailsNamingItAndWritesNothing() throws Exception {
         Path bad = writeImages(dir.resolve("bad-images"), "broken.jpg");
         String out = dir.resolve("bad-out").toString();

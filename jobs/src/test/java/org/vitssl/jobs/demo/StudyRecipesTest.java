@@ -33,11 +33,11 @@ class StudyRecipesTest {
     void everyRecipeOfTheFolderIsCovered() {
         List<String> names = Arrays.stream(DIR.list((d, n) -> n.endsWith(".conf"))).map(n -> n.replace(".conf", ""))
                 .sorted().collect(Collectors.toList());
-        assertEquals(List.of("attmask-high", "attmask-low", "dino", "ibot-block"), names);
+        assertEquals(List.of("attmask-high", "attmask-low", "dino", "dino-twins", "ibot-block"), names);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"dino", "ibot-block", "attmask-high", "attmask-low"})
+    @ValueSource(strings = {"dino", "ibot-block", "attmask-high", "attmask-low", "dino-twins"})
     void recipeIsValidAndKeepsTheDemoBudget(String name) {
         Config c = load(name);
         new PretrainJob().validate(c);
@@ -53,6 +53,7 @@ class StudyRecipesTest {
             case "dino": assertEquals("dino", method); break;
             case "ibot-block": assertEquals("ibot", method); assertEquals("block", mask); break;
             case "attmask-high": assertEquals("attmask", method); assertEquals("attmask-high", mask); break;
+            case "dino-twins": assertEquals("dino-twins", method); break;
             default: assertEquals("attmask", method); assertEquals("attmask-low", mask);
         }
     }

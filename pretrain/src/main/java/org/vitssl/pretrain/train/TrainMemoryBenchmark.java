@@ -23,7 +23,8 @@ import java.util.stream.Collectors;
  * scope; checkpoints off) on the synthetic DINO task for {@code steps} steps (default 1200) and prints the
  * resident set size (VmRSS of /proc/self/status), the JVM heap, the live NDArrays and the speed every
  * {@code every} steps (default 100), then the growth after warm-up (the first 20% of the steps, rounded up to a
- * sample). The issue's bar: less than 5% growth. The first line names the native allocator settings in effect
+ * sample). The issue's bar: less than 5% growth. RSS is split into the pages inside the Java heap's reserved range
+ * (first touches of the committed heap: bounded by it) and the rest (libtorch, malloc, JVM internals). The first line names the native allocator settings in effect
  * (the {@code MALLOC_*} variables, {@code LD_PRELOAD}, jemalloc's {@code MALLOC_CONF} and the JVM's
  * {@code TrimNativeHeapInterval}), since resident memory depends on them.
  */
@@ -52,8 +53,9 @@ public final class TrainMemoryBenchmark implements Benchmark {
         out.printf("train-memory: synthetic DINO task (dim %d, hidden %d, K %d), batch %d, %d steps, RSS every %d steps%n",
                 dim, hidden, k, batch, steps, every);
         out.println("allocator: " + allocatorSettings());
-        out.printf("%8s %10s %10s %10s %10s %10s %8s%n", "step", "RSS MiB", "loss", "heap MiB", "heap used",
-                "NDArrays", "steps/s");
+        out.printf("%8s %10s %12s %12s %10s %10s %10s %10s %8s%n", "step", "RSS MiB", "in heap MiB", "outside MiB",
+                "loss", "heap MiB", "heap used", "NDArrays", "steps/s");
+        long[] heapRange = javaHeapRange();
         List<long[]> samples = new ArrayList<>();
         long[] last = {System.nanoTime(), 0};
         long t0 = System.nanoTime();
@@ -64,13 +66,15 @@ public final class TrainMemoryBenchmark implements Benchmark {
             t.setListener((step, loss) -> {
                 if (step % every == 0) {
                     long rss = rssKb();
+                    long inHeap = residentKbIn(heapRange);
                     long now = System.nanoTime();
                     double rate = (step - last[1]) / ((now - last[0]) / 1e9);
                     last[0] = now;
                     last[1] = step;
-                    samples.add(new long[] {step, rss, now});
+                    samples.add(new long[] {step, rss, now, inHeap < 0 ? -1 : rss - inHeap});
                     Runtime r = Runtime.getRuntime();
-                    out.printf("%8d %10.1f %10.4f %10.1f %10.1f %10d %8.1f%n", step, rss / 1024.0, loss,
+                    out.printf("%8d %10.1f %12.1f %12.1f %10.4f %10.1f %10.1f %10d %8.1f%n", step, rss / 1024.0,
+                            inHeap / 1024.0, inHeap < 0 ? -1 : (rss - inHeap) / 1024.0, loss,
                             r.totalMemory() / 1048576.0, (r.totalMemory() - r.freeMemory()) / 1048576.0,
                             ((ai.djl.ndarray.BaseNDManager) base).getManagedArrays().size(), rate);
                 }
@@ -90,6 +94,12 @@ public final class TrainMemoryBenchmark implements Benchmark {
                             + "%.1f MiB; growth %.2f%% (bar: < 5%%); %.1f steps/s overall, %.1f after warm-up%n",
                     atWarm[0], atWarm[1] / 1024.0, end[0], end[1] / 1024.0, max / 1024.0,
                     100.0 * (end[1] - atWarm[1]) / atWarm[1], steps / secs, after);
+            if (atWarm[3] > 0) {
+                long maxOut = samples.stream().filter(x -> x[0] >= warm).mapToLong(x -> x[3]).max().orElse(-1);
+                out.printf("RSS outside the Java heap (native: libtorch, malloc, JVM internals): %.1f MiB at step %d, "
+                                + "%.1f MiB at the end, max %.1f MiB; growth %.2f%%%n", atWarm[3] / 1024.0, atWarm[0],
+                        end[3] / 1024.0, maxOut / 1024.0, 100.0 * (end[3] - atWarm[3]) / atWarm[3]);
+            }
         }
         deleteTree(run);
     }
@@ -112,6 +122,47 @@ public final class TrainMemoryBenchmark implements Benchmark {
                 .filter(a -> a.startsWith("-XX:TrimNativeHeapInterval")).collect(Collectors.joining(" "));
         if (!trim.isEmpty()) parts.add(trim);
         return parts.isEmpty() ? "glibc malloc defaults" : String.join(" ", parts);
+    }
+
+    /**
+     * The address range [start, end) reserved for the Java heap, from the {@code GC.heap_info} diagnostic command
+     * ({@code "... [0x00000000c0000000, 0x0000000100000000)"}); null when it cannot be read.
+     */
+    static long[] javaHeapRange() {
+        try {
+            Object info = ManagementFactory.getPlatformMBeanServer().invoke(
+                    new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "gcHeapInfo",
+                    new Object[] {null}, new String[] {String[].class.getName()});
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\[0x([0-9a-f]+), 0x([0-9a-f]+)\\)")
+                    .matcher(String.valueOf(info));
+            return m.find() ? new long[] {Long.parseUnsignedLong(m.group(1), 16), Long.parseUnsignedLong(m.group(2), 16)}
+                    : null;
+        } catch (Exception | LinkageError e) {
+            return null;
+        }
+    }
+
+    /** The resident KiB of this process's mappings that start inside {@code range} (/proc/self/smaps); -1 if unknown. */
+    static long residentKbIn(long[] range) {
+        if (range == null) return -1;
+        long kb = 0;
+        boolean inside = false;
+        try (var lines = Files.lines(Path.of("/proc/self/smaps"))) {
+            for (String l : (Iterable<String>) lines::iterator) {
+                int dash = l.indexOf('-');
+                int space = l.indexOf(' ');
+                if (dash > 0 && space > dash && Character.isLetterOrDigit(l.charAt(0)) && !l.startsWith("Rss")
+                        && l.substring(0, dash).chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+                    long start = Long.parseUnsignedLong(l.substring(0, dash), 16);
+                    inside = Long.compareUnsigned(start, range[0]) >= 0 && Long.compareUnsigned(start, range[1]) < 0;
+                } else if (inside && l.startsWith("Rss:")) {
+                    kb += Long.parseLong(l.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return kb;
     }
 
     /** VmRSS of this process in KiB. */

@@ -24,9 +24,10 @@ import java.util.stream.Collectors;
  * resident set size (VmRSS of /proc/self/status), the JVM heap, the live NDArrays and the speed every
  * {@code every} steps (default 100), then the growth after warm-up (the first 20% of the steps, rounded up to a
  * sample). The issue's bar: less than 5% growth. RSS is split into the pages inside the Java heap's reserved range
- * (first touches of the committed heap: bounded by it) and the rest (libtorch, malloc, JVM internals). The first line names the native allocator settings in effect
- * (the {@code MALLOC_*} variables, {@code LD_PRELOAD}, jemalloc's {@code MALLOC_CONF} and the JVM's
- * {@code TrimNativeHeapInterval}), since resident memory depends on them.
+ * (first touches of the committed heap: bounded by it) and the rest (libtorch, malloc, JVM internals). The
+ * first line names the allocator settings in effect (the {@code MALLOC_*} variables, {@code LD_PRELOAD},
+ * jemalloc's {@code MALLOC_CONF}, the JVM's heap sizes, {@code AlwaysPreTouch} and {@code TrimNativeHeapInterval}),
+ * since resident memory depends on them.
  */
 public final class TrainMemoryBenchmark implements Benchmark {
     @Override public String name() { return "train-memory"; }
@@ -119,7 +120,9 @@ public final class TrainMemoryBenchmark implements Benchmark {
                 .sorted(java.util.Map.Entry.comparingByKey())
                 .forEach(e -> parts.add(e.getKey() + "=" + e.getValue()));
         String trim = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("-XX:TrimNativeHeapInterval")).collect(Collectors.joining(" "));
+                .filter(a -> a.startsWith("-XX:TrimNativeHeapInterval") || a.endsWith("AlwaysPreTouch")
+                        || a.startsWith("-Xms") || a.startsWith("-Xmx"))
+                .collect(Collectors.joining(" "));
         if (!trim.isEmpty()) parts.add(trim);
         return parts.isEmpty() ? "glibc malloc defaults" : String.join(" ", parts);
     }

@@ -118,7 +118,8 @@ public final class VitsslConfig {
 
     /** Paths under these prefixes are maps whose keys the user chooses (Spark settings, for example). */
     private static boolean isFreeForm(String path) {
-        return path.startsWith(ROOT + ".spark.conf.") || path.contains(".free.");
+        return path.startsWith(ROOT + ".spark.conf.") || path.startsWith(ROOT + ".spark.executor-env.")
+                || path.contains(".free.");
     }
 
     private static boolean compatible(ConfigValue ref, ConfigValue got) {

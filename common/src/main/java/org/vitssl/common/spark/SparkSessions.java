@@ -11,7 +11,9 @@ import java.util.Map;
  * Creates (or joins) the job's SparkSession. Under spark-submit the master and cluster settings come
  * from spark-submit and are left alone; under {@code bin/vitssl} the master is {@code vitssl.spark.master}
  * (default {@code local[*]}). Entries of {@code vitssl.spark.conf} are passed through as Spark settings
- * ({@code spark.hadoop.fs.s3a.endpoint = ...} configures S3A, for example).
+ * ({@code spark.hadoop.fs.s3a.endpoint = ...} configures S3A, for example). Entries of
+ * {@code vitssl.spark.executor-env} become executor environment variables ({@code spark.executorEnv.NAME}) where
+ * neither spark-submit nor {@code vitssl.spark.conf} set them.
  */
 public final class SparkSessions {
     private SparkSessions() {}
@@ -30,6 +32,16 @@ public final class SparkSessions {
                 conf.set(key, String.valueOf(e.getValue().unwrapped()));
             }
         }
+        applyExecutorEnv(conf, config);
         return SparkSession.builder().config(conf).getOrCreate();
+    }
+
+    /** Sets {@code spark.executorEnv.NAME} from {@code vitssl.spark.executor-env} where {@code conf} lacks it. */
+    public static void applyExecutorEnv(SparkConf conf, Config config) {
+        if (!config.hasPath("vitssl.spark.executor-env")) return;
+        for (Map.Entry<String, ConfigValue> e : config.getConfig("vitssl.spark.executor-env").entrySet()) {
+            String name = e.getKey().replace("\"", "");
+            conf.setIfMissing("spark.executorEnv." + name, String.valueOf(e.getValue().unwrapped()));
+        }
     }
 }

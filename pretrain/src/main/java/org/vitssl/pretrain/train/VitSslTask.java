@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
@@ -12,10 +13,13 @@ import org.vitssl.augment.MultiCropBatch;
 import org.vitssl.pretrain.loss.DinoLoss;
 import org.vitssl.pretrain.loss.IbotLoss;
 import org.vitssl.pretrain.loss.LossConfigs;
+import org.vitssl.pretrain.loss.ReppasContrastiveLoss;
+import org.vitssl.common.config.ConfigChecks;
 import org.vitssl.pretrain.mask.MaskConfigs;
 import org.vitssl.pretrain.mask.MaskInput;
 import org.vitssl.pretrain.mask.MaskStrategy;
 import org.vitssl.pretrain.mask.PatchMasks;
+import org.vitssl.pretrain.mask.ReppasMaskGenerator;
 import org.vitssl.pretrain.model.DinoHead;
 import org.vitssl.pretrain.model.IbotHead;
 import org.vitssl.pretrain.model.NamedBlock;
@@ -23,10 +27,13 @@ import org.vitssl.pretrain.model.ViTConfig;
 import org.vitssl.pretrain.model.ViTOutput;
 import org.vitssl.pretrain.model.VisionTransformer;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedSet;
+import java.util.stream.LongStream;
 
 /**
  * DINO and the iBOT family (iBOT with block / random masks, AttMask high / low / hint, Reppas attention masks)
@@ -57,6 +64,11 @@ public final class VitSslTask implements TrainingTask<MultiCropBatch> {
     private final MaskStrategy masks;
     private final int outDim;
     private final int[] attentionLayers;
+    private final ReppasContrastiveLoss contrastive;
+    private boolean studentPatchHeadMaskedOnly;
+
+    /** Config key: where the student's iBOT head runs on patch tokens (masked-only | all). */
+    public static final String STUDENT_PATCH_HEAD = TrainerSettings.SECTION + ".student-patch-head";
 
     public VitSslTask(Config c, NDManager base, long seed) {
         this.method = PretrainChecks.method(c);
@@ -82,6 +94,17 @@ public final class VitSslTask implements TrainingTask<MultiCropBatch> {
             dinoLoss = LossConfigs.dino(c, outDim);
             ibotLoss = null;
             masks = null;
+        }
+        String patchHead = ConfigChecks.oneOf(c, STUDENT_PATCH_HEAD, Set.of("masked-only", "all"));
+        studentPatchHeadMaskedOnly = patchHead.equals("masked-only");
+        if (LossConfigs.reppasContrastiveEnabled(c)) {
+            if (!method.equals("reppas")) {
+                throw ConfigChecks.bad(LossConfigs.ROOT + ".reppas-contrastive.enabled", true,
+                        "the contrastive term needs the Reppas attention scores: only for " + TrainerSettings.SECTION + ".method = reppas");
+            }
+            contrastive = LossConfigs.reppasContrastive(c);
+        } else {
+            contrastive = null;
         }
         studentHead.initialize(manager);
         teacherHead.initialize(manager);
@@ -148,9 +171,16 @@ public final class VitSslTask implements TrainingTask<MultiCropBatch> {
 
         ViTOutput to = teacherVit.forward(null, globals, null, false, attentionLayers, 0);
         NDArray maskArr = null;
+        boolean[][] mk = null;
+        float[][] scores = null;
         if (masks != null) {
             Map<Integer, NDArray> attn = new HashMap<>(to.attentions());
-            boolean[][] mk = masks.generate(new MaskInput(g * b, grid, grid, ctx.epoch(), studentVit.depth(), attn), ctx.rng());
+            MaskInput in = new MaskInput(g * b, grid, grid, ctx.epoch(), studentVit.depth(), attn);
+            if (contrastive != null) {
+                scores = masks.scores(in);
+                if (scores == null) throw new IllegalStateException("the contrastive term needs a mask strategy with scores (reppas)");
+            }
+            mk = scores != null && masks instanceof ReppasMaskGenerator rg ? rg.generate(scores, ctx.rng()) : masks.generate(in, ctx.rng());
             maskArr = PatchMasks.toArray(m, mk, grid, grid);
         }
         ViTOutput so = studentVit.forward(null, globals, maskArr, true, new int[0], 0);
@@ -171,21 +201,84 @@ public final class VitSslTask implements TrainingTask<MultiCropBatch> {
         } else {
             IbotHead sh = (IbotHead) studentHead;
             IbotHead th = (IbotHead) teacherHead;
-            NDList t = th.forwardAll(null, to.tokens(), false);
-            NDList s = sh.forwardAll(null, so.tokens(), true);
-            NDArray sCls = s.get(0);
-            if (localCls != null) sCls = NDArrays.concat(new NDList(sCls, sh.forwardAll(null, localCls, true).get(0)));
-            tLogits = t.get(0);
+            int epoch = ctx.epoch();
+            NDList t = th.forwardAll(null, to.tokens(), false);      // teacher: all patches (c2 is their mean)
+            NDArray tCls = t.get(0), tPatch = t.get(1);
+            tLogits = tCls;
             centre = ibotLoss.center();
-            IbotLoss.Result r = ibotLoss.forward(sCls, s.get(1), t.get(0), t.get(1), maskArr, ctx.epoch());
+            long[][] anchors = contrastive == null ? null : contrastive.anchors(scores, grid * grid);
+            IbotLoss.Result r;
+            NDArray l3 = null;
+            if (studentPatchHeadMaskedOnly && sh.tokenWise()) {
+                // The loss reads the student's patch outputs only at the masked positions (and, for the contrastive
+                // term on the student, at its anchors): the token-wise head runs on those rows only.
+                long[] masked = IbotLoss.maskedPositions(mk);
+                long[] need = masked;
+                if (anchors != null && contrastive.source() == ReppasContrastiveLoss.Source.STUDENT) {
+                    need = LongStream.concat(LongStream.of(masked), LongStream.concat(LongStream.of(anchors[0]), LongStream.of(anchors[1])))
+                            .distinct().sorted().toArray();
+                }
+                NDArray tok = so.tokens();                                   // (2B, 1+N, D)
+                long n = tok.getShape().get(1) - 1, d = tok.getShape().get(2);
+                NDList rows = new NDList(so.cls());
+                if (localCls != null) rows.add(localCls);
+                int clsRows = (int) (g * b + (localCls == null ? 0 : localCls.getShape().get(0)));
+                if (need.length > 0) {
+                    long[] idx = new long[need.length];
+                    for (int j = 0; j < need.length; j++) idx[j] = (need[j] / n) * (n + 1) + 1 + need[j] % n;
+                    rows.add(tok.reshape(-1, d).get(new NDIndex("{}", m.create(idx))));
+                }
+                NDList out = sh.forwardRows(null, rows.size() == 1 ? rows.get(0) : NDArrays.concat(rows), clsRows, true);
+                NDArray sPatchRows = need.length > 0 ? out.get(1) : null;
+                NDArray sMasked = need == masked ? sPatchRows : rowsAt(sPatchRows, need, masked, m);
+                r = ibotLoss.lossOnlyGathered(out.get(0), sMasked, masked, tCls, tPatch, epoch);
+                if (contrastive != null) {
+                    NDArray pos, neg;
+                    if (contrastive.source() == ReppasContrastiveLoss.Source.STUDENT) {
+                        float st = (float) ibotLoss.studentTemp();
+                        pos = rowsAt(sPatchRows, need, anchors[0], m).div(st).softmax(-1);
+                        neg = rowsAt(sPatchRows, need, anchors[1], m).div(st).softmax(-1);
+                    } else {
+                        NDArray tFlat = tPatch.reshape(-1, tPatch.getShape().get(2));
+                        pos = ibotLoss.teacherPatchProbs(tFlat.get(new NDIndex("{}", m.create(anchors[0]))), epoch);
+                        neg = ibotLoss.teacherPatchProbs(tFlat.get(new NDIndex("{}", m.create(anchors[1]))), epoch);
+                    }
+                    l3 = contrastive.fromAnchorVectors(pos, neg);
+                }
+                ibotLoss.updateCentres(tCls, tPatch);
+            } else {
+                NDList s = sh.forwardAll(null, so.tokens(), true);
+                NDArray sCls = s.get(0);
+                if (localCls != null) sCls = NDArrays.concat(new NDList(sCls, sh.forwardAll(null, localCls, true).get(0)));
+                r = ibotLoss.forward(sCls, s.get(1), tCls, tPatch, maskArr, epoch);
+                if (contrastive != null) l3 = contrastive.forward(r, s.get(1), ibotLoss.studentTemp(), scores);
+            }
             loss = r.total();
             terms.put("cls", r.cls());
             terms.put("mim", r.mim());
+            if (l3 != null) {
+                loss = loss.add(l3);
+                terms.put("l3", l3);
+            }
         }
         double temp = dinoLoss != null ? dinoLoss.teacherTempSchedule().at(ctx.epoch()) : ibotLoss.teacherTempSchedule().at(ctx.epoch());
         NDArray probs = tLogits.sub(m.create(centre, new Shape(1, centre.length))).div((float) temp).softmax(-1);
         return new StepOutput(loss, terms, probs);
     }
+
+    /** The rows of {@code rows} (one per position of {@code have}, ascending) at {@code want} (each in {@code have}). */
+    private static NDArray rowsAt(NDArray rows, long[] have, long[] want, NDManager m) {
+        long[] idx = new long[want.length];
+        for (int j = 0; j < want.length; j++) {
+            int i = Arrays.binarySearch(have, want[j]);
+            if (i < 0) throw new IllegalStateException("patch position " + want[j] + " was not computed");
+            idx[j] = i;
+        }
+        return rows.get(new NDIndex("{}", m.create(idx)));
+    }
+
+    /** Where the student's patch head runs: true = masked positions (and contrastive anchors) only, false = all patches. */
+    void setStudentPatchHeadMaskedOnly(boolean maskedOnly) { this.studentPatchHeadMaskedOnly = maskedOnly; }
 
     public String method() { return method; }
 

@@ -126,7 +126,7 @@ public final class IbotLoss {
      * ascending), count(row) = the number of masked positions of that row. This is {@link #lossOnly}'s
      * sum_i m_{b,i} CE / max(1, sum_i m_{b,i}) averaged over the 2B rows, so loss and gradients are the same;
      * only the student's head need not run on unmasked patches. {@code studentPatchAtMasked}: (M, K2) student
-     * patch logits in the order of {@code maskedPositions}; teacher patch logits (2B, N, K2) on all patches.
+     * patch logits in the order of {@code maskedPositions} (may be null when M = 0); teacher patch logits (2B, N, K2) on all patches.
      * The result's {@code teacherPatchProbs} is null here (see {@link #teacherPatchProbs}).
      */
     public Result lossOnlyGathered(NDArray studentCls, NDArray studentPatchAtMasked, long[] maskedPositions,
@@ -143,8 +143,8 @@ public final class IbotLoss {
                     + " but the centres have " + center.dim() + " and " + center2.dim());
         }
         int mCount = maskedPositions.length;
-        Shape ss = studentPatchAtMasked.getShape();
-        if (mCount > 0 && (ss.dimension() != 2 || ss.get(0) != mCount || ss.get(1) != k2)) {
+        Shape ss = studentPatchAtMasked == null ? null : studentPatchAtMasked.getShape();
+        if (mCount > 0 && (ss == null || ss.dimension() != 2 || ss.get(0) != mCount || ss.get(1) != k2)) {
             throw new IllegalArgumentException("iBOT loss: gathered student patch logits " + ss + " must be (M=" + mCount + ", K2=" + k2 + ")");
         }
         int[] count = new int[(int) twoB];

@@ -183,8 +183,10 @@ public final class VitSslTask implements TrainingTask<MultiCropBatch> {
             mk = scores != null && masks instanceof ReppasMaskGenerator rg ? rg.generate(scores, ctx.rng()) : masks.generate(in, ctx.rng());
             maskArr = PatchMasks.toArray(m, mk, grid, grid);
         }
+        mark(0);
         ViTOutput so = studentVit.forward(null, globals, maskArr, true, new int[0], 0);
         NDArray localCls = locals == null ? null : studentVit.forward(null, locals, null, true, new int[0], 0).cls();
+        mark(1);
 
         Map<String, NDArray> terms = new LinkedHashMap<>();
         NDArray loss;
@@ -204,6 +206,7 @@ public final class VitSslTask implements TrainingTask<MultiCropBatch> {
             int epoch = ctx.epoch();
             NDList t = th.forwardAll(null, to.tokens(), false);      // teacher: all patches (c2 is their mean)
             NDArray tCls = t.get(0), tPatch = t.get(1);
+            mark(2);
             tLogits = tCls;
             centre = ibotLoss.center();
             long[][] anchors = contrastive == null ? null : contrastive.anchors(scores, grid * grid);
@@ -275,6 +278,20 @@ public final class VitSslTask implements TrainingTask<MultiCropBatch> {
             idx[j] = i;
         }
         return rows.get(new NDIndex("{}", m.create(idx)));
+    }
+
+    private long[] phaseTimer;
+
+    /**
+     * Benchmarks only: {@code System.nanoTime()} marks of the next forwards, [0] after the teacher backbone and the
+     * masks, [1] after the student backbone, [2] after the teacher's iBOT head (libtorch CPU ops run synchronously).
+     */
+    void setPhaseTimer(long[] marks) { this.phaseTimer = marks; }
+
+    long[] phaseTimer() { return phaseTimer; }
+
+    private void mark(int i) {
+        if (phaseTimer != null && i < phaseTimer.length) phaseTimer[i] = System.nanoTime();
     }
 
     /** Where the student's patch head runs: true = masked positions (and contrastive anchors) only, false = all patches. */

@@ -188,4 +188,16 @@ class VitSslTaskPatchHeadTest {
         });
         assertTrue(h.getMessage().contains(VitSslTask.STUDENT_PATCH_HEAD), h.getMessage());
     }
+    @Test
+    void reppasRecipeEnablesTheContrastiveTerm() {
+        java.io.File f = new java.io.File("../conf/reppas-contrastive-20pct.conf");
+        assertTrue(f.isFile(), f.getAbsolutePath());
+        Config c = VitsslConfig.load(f.getPath(), List.of("pretrain.images=/data/x", "pretrain.run-dir=/tmp/run"));
+        new PretrainJob().validate(c);
+        assertEquals("reppas", c.getString("vitssl.pretrain.method"));
+        assertTrue(c.getBoolean("vitssl.loss.reppas-contrastive.enabled"));
+        assertEquals(3, c.getInt("vitssl.loss.reppas-contrastive.k-anchors"));
+        assertEquals(64, c.getInt("vitssl.pretrain.batch-size"));
+        assertEquals("masked-only", c.getString(VitSslTask.STUDENT_PATCH_HEAD));
+    }
 }

@@ -112,7 +112,11 @@ public final class IbotLoss {
      */
     public Result forwardGathered(NDArray studentCls, NDArray studentPatchAtMasked, long[] maskedPositions,
                                   NDArray teacherCls, NDArray teacherPatch, int epoch) {
-        Result r = lossOnlyGathered(studentCls, studentPatchAtMasked, maskedPositions, teacherCls, teacherPatch, epoch);
+        Shape ts = teacherPatch.getShape();
+        if (ts.dimension() != 3) throw new IllegalArgumentException("iBOT loss: teacher patch " + ts + " must be (2B, N, K2)");
+        NDArray tAt = maskedPositions.length == 0 ? null
+                : teacherPatch.reshape(-1, ts.get(2)).get(new NDIndex("{}", teacherPatch.getManager().create(maskedPositions)));
+        Result r = lossOnlyGathered(studentCls, studentPatchAtMasked, teacherCls, tAt, maskedPositions, ts.get(1), epoch);
         updateCentres(teacherCls, teacherPatch);
         return r;
     }
@@ -120,32 +124,31 @@ public final class IbotLoss {
     /**
      * The loss with the current centres, the MIM term in its gathered form:
      * <pre>
-     *   L_mim = 1/(2B) * sum_j CE(p_t,patch[pos_j], p_s,patch,j) / count(image of pos_j)
+     *   L_mim = 1/(2B) * sum_j CE(p_t,patch,j, p_s,patch,j) / count(row of pos_j)
      * </pre>
      * over the M masked positions {@code pos_j = row * N + i} (row = view * B + image, crop-major; strictly
      * ascending), count(row) = the number of masked positions of that row. This is {@link #lossOnly}'s
      * sum_i m_{b,i} CE / max(1, sum_i m_{b,i}) averaged over the 2B rows, so loss and gradients are the same;
-     * only the student's head need not run on unmasked patches. {@code studentPatchAtMasked}: (M, K2) student
-     * patch logits in the order of {@code maskedPositions} (may be null when M = 0); teacher patch logits (2B, N, K2) on all patches.
-     * The result's {@code teacherPatchProbs} is null here (see {@link #teacherPatchProbs}).
+     * only the heads need not run on unmasked patches. {@code studentPatchAtMasked} and {@code teacherPatchAtMasked}:
+     * (M, K2) patch logits in the order of {@code maskedPositions} (both may be null when M = 0); {@code n}: patches
+     * per view. The result's {@code teacherPatchProbs} is null here (see {@link #teacherPatchProbs}); the centres are
+     * not updated ({@link #updateCentres} / {@link #updateCentresFromPatchSum}).
      */
-    public Result lossOnlyGathered(NDArray studentCls, NDArray studentPatchAtMasked, long[] maskedPositions,
-                                   NDArray teacherCls, NDArray teacherPatch, int epoch) {
+    public Result lossOnlyGathered(NDArray studentCls, NDArray studentPatchAtMasked, NDArray teacherCls,
+                                   NDArray teacherPatchAtMasked, long[] maskedPositions, long n, int epoch) {
         int ncrops = CrossViewTerm.ncrops(studentCls, teacherCls, "iBOT loss");
         long twoB = teacherCls.getShape().get(0);
-        Shape ts = teacherPatch.getShape();
-        if (ts.dimension() != 3 || ts.get(0) != twoB) {
-            throw new IllegalArgumentException("iBOT loss: teacher patch " + ts + " must be (2B=" + twoB + ", N, K2)");
-        }
-        long n = ts.get(1), k2 = ts.get(2);
-        if (teacherCls.getShape().get(1) != center.dim() || k2 != center2.dim()) {
-            throw new IllegalArgumentException("iBOT loss: K=" + teacherCls.getShape().get(1) + ", K2=" + k2
-                    + " but the centres have " + center.dim() + " and " + center2.dim());
+        long k2 = center2.dim();
+        if (teacherCls.getShape().get(1) != center.dim()) {
+            throw new IllegalArgumentException("iBOT loss: K=" + teacherCls.getShape().get(1) + " but the centre has " + center.dim());
         }
         int mCount = maskedPositions.length;
-        Shape ss = studentPatchAtMasked == null ? null : studentPatchAtMasked.getShape();
-        if (mCount > 0 && (ss == null || ss.dimension() != 2 || ss.get(0) != mCount || ss.get(1) != k2)) {
-            throw new IllegalArgumentException("iBOT loss: gathered student patch logits " + ss + " must be (M=" + mCount + ", K2=" + k2 + ")");
+        Shape want = new Shape(mCount, k2);
+        for (NDArray a : new NDArray[] {studentPatchAtMasked, teacherPatchAtMasked}) {
+            if (mCount > 0 && (a == null || !a.getShape().equals(want))) {
+                throw new IllegalArgumentException("iBOT loss: gathered patch logits " + (a == null ? null : a.getShape())
+                        + " must be (M=" + mCount + ", K2=" + k2 + ")");
+            }
         }
         int[] count = new int[(int) twoB];
         long prev = -1;
@@ -170,8 +173,7 @@ public final class IbotLoss {
         } else {
             float[] w = new float[mCount];
             for (int j = 0; j < mCount; j++) w[j] = 1f / count[(int) (maskedPositions[j] / n)];
-            NDArray tRows = teacherPatch.stopGradient().reshape(twoB * n, k2).get(new NDIndex("{}", m.create(maskedPositions)));
-            NDArray ptPatch = teacherPatchProbs(tRows, epoch);
+            NDArray ptPatch = teacherPatchProbs(teacherPatchAtMasked, epoch);
             NDArray logPsPatch = studentPatchAtMasked.div((float) studentTemp).logSoftmax(-1);
             NDArray ce = ptPatch.mul(logPsPatch).sum(new int[] {-1}).neg();       // (M)
             lMim = ce.mul(m.create(w)).sum().div((float) twoB);                  // = 1/2 sum_q mean_b l_b
@@ -197,6 +199,16 @@ public final class IbotLoss {
     public void updateCentres(NDArray teacherCls, NDArray teacherPatch) {
         center.update(teacherCls);
         center2.update(teacherPatch);
+    }
+
+    /**
+     * The centre update from the teacher CLS logits (2B, K) and the sum of the teacher patch logits over all 2B*N
+     * patches (K2 values; with a linear last layer, W2 applied to the sum of the head's bottleneck rows), which is
+     * {@link #updateCentres} up to rounding without the patch logits themselves.
+     */
+    public void updateCentresFromPatchSum(NDArray teacherCls, NDArray teacherPatchSum, long patches) {
+        center.update(teacherCls);
+        center2.updateFromSum(teacherPatchSum, patches);
     }
 
     /** Flat masked positions {@code row * N + i} (ascending) of boolean masks (rows of N cells, true = masked). */

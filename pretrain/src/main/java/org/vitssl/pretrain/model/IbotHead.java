@@ -106,6 +106,25 @@ public final class IbotHead extends NamedBlock {
         return new NDList(cls, patches);
     }
 
+    /**
+     * The head on all tokens (B, 1+N, in) with the patch logits only where they are read: NDList(cls (B, K),
+     * patchSum (1, K2) = the sum of the patch logits over all B*N patches, computed as last_layer2 of the sum of
+     * the bottleneck rows (the last layer is linear without bias), patches (M, K2) at the flat positions
+     * {@code b * N + i} (present only when M > 0)). For the teacher: its patch centre needs the mean over all
+     * patches, its loss the masked rows only.
+     */
+    public NDList forwardGathered(ParameterStore ps, NDArray x, long[] positions, boolean training) {
+        if (x.getShape().dimension() != 3) throw new IllegalArgumentException("iBOT head: (B, 1+N, in) expected, got " + x.getShape());
+        NDArray z = bottleneck(ps, x, training);
+        long bn = z.getShape().get(2);
+        NDArray cls = lastLayer.forward(ps, z.get(new NDIndex(":, 0")), training);
+        NDArray zp = z.get(new NDIndex(":, 1:"));
+        NDArray sum = lastLayer2.forward(ps, zp.sum(new int[] {0, 1}).reshape(1, bn), training);
+        if (positions.length == 0) return new NDList(cls, sum);
+        NDArray rows = zp.reshape(-1, bn).get(new NDIndex("{}", z.getManager().create(positions)));
+        return new NDList(cls, sum, lastLayer2.forward(ps, rows, training));
+    }
+
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
                                      ai.djl.util.PairList<String, Object> params) {

@@ -204,52 +204,58 @@ public final class VitSslTask implements TrainingTask<MultiCropBatch> {
             IbotHead sh = (IbotHead) studentHead;
             IbotHead th = (IbotHead) teacherHead;
             int epoch = ctx.epoch();
-            NDList t = th.forwardAll(null, to.tokens(), false);      // teacher: all patches (c2 is their mean)
-            NDArray tCls = t.get(0), tPatch = t.get(1);
-            mark(2);
-            tLogits = tCls;
-            centre = ibotLoss.center();
             long[][] anchors = contrastive == null ? null : contrastive.anchors(scores, grid * grid);
+            boolean studentL3 = contrastive != null && contrastive.source() == ReppasContrastiveLoss.Source.STUDENT;
             IbotLoss.Result r;
             NDArray l3 = null;
-            if (studentPatchHeadMaskedOnly && sh.tokenWise()) {
-                // The loss reads the student's patch outputs only at the masked positions (and, for the contrastive
-                // term on the student, at its anchors): the token-wise head runs on those rows only.
+            if (studentPatchHeadMaskedOnly && sh.tokenWise() && th.tokenWise()) {
+                // The loss reads patch outputs only at the masked positions (and, for the contrastive term, at its
+                // anchors): the token-wise student head runs on those rows only; the teacher's MLP runs on all
+                // tokens, its last layer on those rows and on the sum of all rows (c2 is the mean over all patches).
                 long[] masked = IbotLoss.maskedPositions(mk);
-                long[] need = masked;
-                if (anchors != null && contrastive.source() == ReppasContrastiveLoss.Source.STUDENT) {
-                    need = LongStream.concat(LongStream.of(masked), LongStream.concat(LongStream.of(anchors[0]), LongStream.of(anchors[1])))
-                            .distinct().sorted().toArray();
-                }
+                long[] sNeed = studentL3 ? union(masked, anchors[0], anchors[1]) : masked;
+                long[] tNeed = contrastive != null && !studentL3 ? union(masked, anchors[0], anchors[1]) : masked;
+                NDArray tTok = to.tokens();
+                long n = tTok.getShape().get(1) - 1;
+                NDList t = th.forwardGathered(null, tTok, tNeed, false);
+                NDArray tCls = t.get(0);
+                NDArray tRows = tNeed.length > 0 ? t.get(2) : null;
+                tLogits = tCls;
+                centre = ibotLoss.center();
+                mark(2);
                 NDArray tok = so.tokens();                                   // (2B, 1+N, D)
-                long n = tok.getShape().get(1) - 1, d = tok.getShape().get(2);
+                long d = tok.getShape().get(2);
                 NDList rows = new NDList(so.cls());
                 if (localCls != null) rows.add(localCls);
                 int clsRows = (int) (g * b + (localCls == null ? 0 : localCls.getShape().get(0)));
-                if (need.length > 0) {
-                    long[] idx = new long[need.length];
-                    for (int j = 0; j < need.length; j++) idx[j] = (need[j] / n) * (n + 1) + 1 + need[j] % n;
+                if (sNeed.length > 0) {
+                    long[] idx = new long[sNeed.length];
+                    for (int j = 0; j < sNeed.length; j++) idx[j] = (sNeed[j] / n) * (n + 1) + 1 + sNeed[j] % n;
                     rows.add(tok.reshape(-1, d).get(new NDIndex("{}", m.create(idx))));
                 }
                 NDList out = sh.forwardRows(null, rows.size() == 1 ? rows.get(0) : NDArrays.concat(rows), clsRows, true);
-                NDArray sPatchRows = need.length > 0 ? out.get(1) : null;
-                NDArray sMasked = need == masked ? sPatchRows : rowsAt(sPatchRows, need, masked, m);
-                r = ibotLoss.lossOnlyGathered(out.get(0), sMasked, masked, tCls, tPatch, epoch);
+                NDArray sRows = sNeed.length > 0 ? out.get(1) : null;
+                r = ibotLoss.lossOnlyGathered(out.get(0), rowsAt(sRows, sNeed, masked, m), tCls, rowsAt(tRows, tNeed, masked, m),
+                        masked, n, epoch);
                 if (contrastive != null) {
                     NDArray pos, neg;
-                    if (contrastive.source() == ReppasContrastiveLoss.Source.STUDENT) {
+                    if (studentL3) {
                         float st = (float) ibotLoss.studentTemp();
-                        pos = rowsAt(sPatchRows, need, anchors[0], m).div(st).softmax(-1);
-                        neg = rowsAt(sPatchRows, need, anchors[1], m).div(st).softmax(-1);
+                        pos = rowsAt(sRows, sNeed, anchors[0], m).div(st).softmax(-1);
+                        neg = rowsAt(sRows, sNeed, anchors[1], m).div(st).softmax(-1);
                     } else {
-                        NDArray tFlat = tPatch.reshape(-1, tPatch.getShape().get(2));
-                        pos = ibotLoss.teacherPatchProbs(tFlat.get(new NDIndex("{}", m.create(anchors[0]))), epoch);
-                        neg = ibotLoss.teacherPatchProbs(tFlat.get(new NDIndex("{}", m.create(anchors[1]))), epoch);
+                        pos = ibotLoss.teacherPatchProbs(rowsAt(tRows, tNeed, anchors[0], m), epoch);
+                        neg = ibotLoss.teacherPatchProbs(rowsAt(tRows, tNeed, anchors[1], m), epoch);
                     }
                     l3 = contrastive.fromAnchorVectors(pos, neg);
                 }
-                ibotLoss.updateCentres(tCls, tPatch);
+                ibotLoss.updateCentresFromPatchSum(tCls, t.get(1), g * b * n);
             } else {
+                NDList t = th.forwardAll(null, to.tokens(), false);
+                NDArray tCls = t.get(0), tPatch = t.get(1);
+                tLogits = tCls;
+                centre = ibotLoss.center();
+                mark(2);
                 NDList s = sh.forwardAll(null, so.tokens(), true);
                 NDArray sCls = s.get(0);
                 if (localCls != null) sCls = NDArrays.concat(new NDList(sCls, sh.forwardAll(null, localCls, true).get(0)));
@@ -269,8 +275,17 @@ public final class VitSslTask implements TrainingTask<MultiCropBatch> {
         return new StepOutput(loss, terms, probs);
     }
 
-    /** The rows of {@code rows} (one per position of {@code have}, ascending) at {@code want} (each in {@code have}). */
+    private static long[] union(long[]... sets) {
+        return Arrays.stream(sets).flatMapToLong(LongStream::of).distinct().sorted().toArray();
+    }
+
+    /**
+     * The rows of {@code rows} (one per position of {@code have}, ascending) at {@code want} (each in {@code have});
+     * {@code rows} itself when both are the same positions, null when {@code want} is empty.
+     */
     private static NDArray rowsAt(NDArray rows, long[] have, long[] want, NDManager m) {
+        if (want.length == 0) return null;
+        if (want == have || Arrays.equals(want, have)) return rows;
         long[] idx = new long[want.length];
         for (int j = 0; j < want.length; j++) {
             int i = Arrays.binarySearch(have, want[j]);

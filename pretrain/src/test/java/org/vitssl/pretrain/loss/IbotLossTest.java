@@ -91,7 +91,12 @@ class IbotLossTest {
             closeGrad(want, d(sAt.getGradient()), 1e-5, "grad_patch at the masked rows");
             close(d(fx.get("center1")), toD(loss.center()), 1e-5, 1e-7, "center");
             close(d(fx.get("center21")), toD(loss.center2()), 1e-5, 1e-7, "center2");
-            assertThrows(IllegalArgumentException.class, () -> loss.lossOnlyGathered(sCls, sAt, new long[] {3, 2},
+            IbotLoss again = new IbotLoss(k, k2);
+            again.setCenter(f(fx.get("c0")));
+            again.setCenter2(f(fx.get("c20")));
+            again.updateCentresFromPatchSum(fx.get("t_cls"), fx.get("t_patch").sum(new int[] {0, 1}), fx.get("t_patch").getShape().size() / k2);
+            close(d(fx.get("center21")), toD(again.center2()), 1e-5, 1e-7, "center2 from the patch-logit sum");
+            assertThrows(IllegalArgumentException.class, () -> loss.forwardGathered(sCls, sAt, new long[] {3, 2},
                     fx.get("t_cls"), fx.get("t_patch"), 0), "positions out of order");
         }
     }

@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class VitSslTaskPatchHeadTest {
     /** The loss, its terms and the student gradients (copied) of one step. */
-    record Step(double loss, Map<String, Double> terms, Map<String, float[]> grads) {}
+    record Step(double loss, Map<String, Double> terms, Map<String, float[]> grads, Map<String, float[]> centres) {}
 
     static MultiCropBatch batch(int b, int gs, int ls, int locals) {
         SplittableRandom r = new SplittableRandom(21);
@@ -67,7 +67,7 @@ class VitSslTaskPatchHeadTest {
                 if (w.hasGradient()) grads.put(e.getKey(), w.getGradient().toFloatArray());
             }
         }
-        return new Step(loss, terms, grads);
+        return new Step(loss, terms, grads, task.centres());
     }
 
     /** Runs one step of a fresh task (seed 7) from {@code c}, with the student's patch head on masked rows or all. */
@@ -137,6 +137,8 @@ class VitSslTaskPatchHeadTest {
                 else close(want, gathered.terms().get(k), 1e-5, what + ": " + k);
             }
             assertTrue(sameGrads(full.grads(), gathered.grads(), 1e-5, what) > 20, what);
+            // c2 from the sum of the teacher's bottleneck rows through its last layer = the mean of its patch logits
+            assertEquals(2, sameGrads(full.centres(), gathered.centres(), 1e-5, what + ": centres"));
         }
     }
 

@@ -205,7 +205,6 @@ public final class VitSslTask implements TrainingTask<MultiCropBatch> {
             IbotHead th = (IbotHead) teacherHead;
             int epoch = ctx.epoch();
             long[][] anchors = contrastive == null ? null : contrastive.anchors(scores, grid * grid);
-            boolean studentL3 = contrastive != null && contrastive.source() == ReppasContrastiveLoss.Source.STUDENT;
             IbotLoss.Result r;
             NDArray l3 = null;
             if (studentPatchHeadMaskedOnly && sh.tokenWise() && th.tokenWise()) {
@@ -213,8 +212,8 @@ public final class VitSslTask implements TrainingTask<MultiCropBatch> {
                 // anchors): the token-wise student head runs on those rows only; the teacher's MLP runs on all
                 // tokens, its last layer on those rows and on the sum of all rows (c2 is the mean over all patches).
                 long[] masked = IbotLoss.maskedPositions(mk);
-                long[] sNeed = studentL3 ? union(masked, anchors[0], anchors[1]) : masked;
-                long[] tNeed = contrastive != null && !studentL3 ? union(masked, anchors[0], anchors[1]) : masked;
+                long[][] need = neededRows(masked, anchors, contrastive);
+                long[] sNeed = need[0], tNeed = need[1];
                 NDArray tTok = to.tokens();
                 long n = tTok.getShape().get(1) - 1;
                 NDList t = th.forwardGathered(null, tTok, tNeed, false);
@@ -235,20 +234,10 @@ public final class VitSslTask implements TrainingTask<MultiCropBatch> {
                 }
                 NDList out = sh.forwardRows(null, rows.size() == 1 ? rows.get(0) : NDArrays.concat(rows), clsRows, true);
                 NDArray sRows = sNeed.length > 0 ? out.get(1) : null;
-                r = ibotLoss.lossOnlyGathered(out.get(0), rowsAt(sRows, sNeed, masked, m), tCls, rowsAt(tRows, tNeed, masked, m),
-                        masked, n, epoch);
-                if (contrastive != null) {
-                    NDArray pos, neg;
-                    if (studentL3) {
-                        float st = (float) ibotLoss.studentTemp();
-                        pos = rowsAt(sRows, sNeed, anchors[0], m).div(st).softmax(-1);
-                        neg = rowsAt(sRows, sNeed, anchors[1], m).div(st).softmax(-1);
-                    } else {
-                        pos = ibotLoss.teacherPatchProbs(rowsAt(tRows, tNeed, anchors[0], m), epoch);
-                        neg = ibotLoss.teacherPatchProbs(rowsAt(tRows, tNeed, anchors[1], m), epoch);
-                    }
-                    l3 = contrastive.fromAnchorVectors(pos, neg);
-                }
+                GatheredLoss gl = gatheredLoss(ibotLoss, contrastive, out.get(0), sRows, sNeed, tCls, tRows, tNeed, masked, anchors,
+                        n, epoch, m);
+                r = gl.ibot();
+                l3 = gl.l3();
                 ibotLoss.updateCentresFromPatchSum(tCls, t.get(1), g * b * n);
             } else {
                 NDList t = th.forwardAll(null, to.tokens(), false);
@@ -273,6 +262,48 @@ public final class VitSslTask implements TrainingTask<MultiCropBatch> {
         double temp = dinoLoss != null ? dinoLoss.teacherTempSchedule().at(ctx.epoch()) : ibotLoss.teacherTempSchedule().at(ctx.epoch());
         NDArray probs = tLogits.sub(m.create(centre, new Shape(1, centre.length))).div((float) temp).softmax(-1);
         return new StepOutput(loss, terms, probs);
+    }
+
+    /** The iBOT loss of a step from gathered rows, and L3 (null when the term is off). */
+    record GatheredLoss(IbotLoss.Result ibot, NDArray l3) {
+        NDArray total() { return l3 == null ? ibot.total() : ibot.total().add(l3); }
+    }
+
+    /**
+     * The flat patch positions ({@code row * N + i}) where the student's and the teacher's patch logits are read:
+     * the masked positions, plus the contrastive anchors on the side its source names. Returns {student, teacher}.
+     */
+    static long[][] neededRows(long[] masked, long[][] anchors, ReppasContrastiveLoss contrastive) {
+        if (contrastive == null) return new long[][] {masked, masked};
+        long[] withAnchors = union(masked, anchors[0], anchors[1]);
+        return contrastive.source() == ReppasContrastiveLoss.Source.STUDENT
+                ? new long[][] {withAnchors, masked} : new long[][] {masked, withAnchors};
+    }
+
+    /**
+     * The iBOT loss (gathered MIM form) and the contrastive term L3 from the patch logit rows at the positions of
+     * {@link #neededRows} ({@code sRows} (|sNeed|, K2) of the student, {@code tRows} of the teacher, either null when
+     * its positions are empty); the centres are not updated.
+     */
+    static GatheredLoss gatheredLoss(IbotLoss ibot, ReppasContrastiveLoss contrastive, NDArray sCls, NDArray sRows, long[] sNeed,
+                                     NDArray tCls, NDArray tRows, long[] tNeed, long[] masked, long[][] anchors, long n,
+                                     int epoch, NDManager m) {
+        IbotLoss.Result r = ibot.lossOnlyGathered(sCls, rowsAt(sRows, sNeed, masked, m), tCls, rowsAt(tRows, tNeed, masked, m),
+                masked, n, epoch);
+        NDArray l3 = null;
+        if (contrastive != null) {
+            NDArray pos, neg;
+            if (contrastive.source() == ReppasContrastiveLoss.Source.STUDENT) {
+                float st = (float) ibot.studentTemp();
+                pos = rowsAt(sRows, sNeed, anchors[0], m).div(st).softmax(-1);
+                neg = rowsAt(sRows, sNeed, anchors[1], m).div(st).softmax(-1);
+            } else {
+                pos = ibot.teacherPatchProbs(rowsAt(tRows, tNeed, anchors[0], m), epoch);
+                neg = ibot.teacherPatchProbs(rowsAt(tRows, tNeed, anchors[1], m), epoch);
+            }
+            l3 = contrastive.fromAnchorVectors(pos, neg);
+        }
+        return new GatheredLoss(r, l3);
     }
 
     private static long[] union(long[]... sets) {

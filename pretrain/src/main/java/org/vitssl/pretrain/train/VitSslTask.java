@@ -45,8 +45,14 @@ import java.util.stream.LongStream;
  *   <li>student (drop path) on the global crops, masked for the iBOT family, and on the local crops unmasked
  *       (CLS only); views are grouped by resolution (one forward per resolution);</li>
  *   <li>DINO loss on the CLS outputs (dino) or iBOT loss on CLS + masked patch tokens (the others); the loss
- *       updates its centres after use.</li>
+ *       updates its centres after use; for reppas with {@code vitssl.loss.reppas-contrastive.enabled} also the
+ *       contrastive term L3 (anchors from the masking scores), logged as {@code l3}.</li>
  * </ul>
+ * With {@code vitssl.pretrain.student-patch-head = masked-only} (default) the token-wise iBOT heads compute patch
+ * logits only where the loss reads them: the student's head runs on the CLS tokens and the masked patch tokens
+ * (plus the L3 anchors for the student source), the teacher's MLP on all tokens but its last layer only on the
+ * read rows and on the sum of all bottleneck rows (the c2 statistic). Loss and gradients equal the {@code all}
+ * computation up to rounding.
  * Parameters are named {@code backbone.<timm name>} and {@code head.<name>}; the teacher starts as an exact copy
  * of the student (over the names both have; the student's masked_embed is its own).
  */

@@ -59,29 +59,38 @@ public final class TrainStepBenchmark implements Benchmark {
         JniUtils.setNumThreads(threads);
         out.printf("train-step: iBOT, dim 192, heads 3, patch 4, 2x32 + 6x16 crops, K 8192, batch %d, %d threads, %d timed steps,"
                 + " student patch head: %s (PyTorch: all)%n", batch, threads, steps, patchHead);
-        out.printf("%-8s %6s %14s %14s %8s%n", "depth", "round", "java img/s", "pytorch img/s", "ratio");
+        out.printf("%-8s %6s %14s %14s %8s %14s %14s %8s%n", "depth", "round", "java img/s", "pytorch img/s", "ratio",
+                "java cpu s/st", "pytorch cpu s", "ratio");
         List<String> splits = new ArrayList<>();
         for (String d : depths) {
             int depth = Integer.parseInt(d.trim());
             // rounds alternate the two sides so that a shared machine's load changes hit both alike
             double[] ratios = new double[rounds];
             for (int round = 0; round < rounds; round++) {
-                double java = javaStep(depth, batch, steps, warmup, patchHead);
-                double py = Double.NaN;
+                double[] js = javaStep(depth, batch, steps, warmup, patchHead);
+                double java = js[0];
+                double py = Double.NaN, pyCpu = Double.NaN;
                 if (python && PythonCounterpart.available()) {
                     String spec = "d" + depth + ":192:" + depth + ":3:4:32:16:6:8192:" + batch;
                     String o = PythonCounterpart.run("pretrain/bench/bench_step.py", List.of("--threads", "" + threads,
                             "--warmup", "" + warmup, "--iterations", "" + steps, spec), threads, 3600);
-                    for (String line : o.split("\n")) if (line.startsWith("d" + depth + " ")) py = Double.parseDouble(line.split(" ")[1]);
+                    for (String line : o.split("\n")) {
+                        if (!line.startsWith("d" + depth + " ")) continue;
+                        String[] f = line.trim().split(" ");
+                        py = Double.parseDouble(f[1]);
+                        if (f.length > 3) pyCpu = Double.parseDouble(f[3]);
+                    }
                 }
                 ratios[round] = java / py;
-                out.printf("%-8d %6d %14.2f %14.2f %8.2f%n", depth, round + 1, java, py, java / py);
+                out.printf("%-8d %6d %14.2f %14.2f %8.2f %14.2f %14.2f %8.2f%n", depth, round + 1, java, py, java / py,
+                        js[1], pyCpu, pyCpu / js[1]);
                 out.flush();
             }
             if (rounds > 1) {
                 double[] sorted = ratios.clone();
                 java.util.Arrays.sort(sorted);
-                out.printf("%-8d median ratio over %d rounds: %.2f%n", depth, rounds, sorted[rounds / 2]);
+                double median = rounds % 2 == 1 ? sorted[rounds / 2] : (sorted[rounds / 2 - 1] + sorted[rounds / 2]) / 2;
+                out.printf("%-8d median wall-clock ratio over %d rounds: %.2f%n", depth, rounds, median);
             }
             if (split) splits.add(phases(depth, batch, steps, warmup, patchHead));
         }
@@ -172,7 +181,8 @@ public final class TrainStepBenchmark implements Benchmark {
         return sb.toString();
     }
 
-    static double javaStep(int depth, int batch, int steps, int warmup, String patchHead) throws Exception {
+    /** {images per second (wall clock), process CPU seconds per step} over the timed steps of the Trainer. */
+    static double[] javaStep(int depth, int batch, int steps, int warmup, String patchHead) throws Exception {
         Path run = Files.createTempDirectory("vitssl-train-step");
         Config c = config(depth, batch, run, patchHead);
         TrainerSettings s = TrainerSettings.fromConfig(c);
@@ -190,19 +200,27 @@ public final class TrainStepBenchmark implements Benchmark {
                 };
             }
         };
-        long[] t = new long[2];
+        long[] t = new long[4];
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         try (NDManager base = NDManager.newBaseManager(); VitSslTask task = new VitSslTask(c, base, 0L);
              Trainer<MultiCropBatch> tr = new Trainer<>(s, PretrainJob.optim(c), task, src, "", new Configuration(), base,
                      new PrintStream(new ByteArrayOutputStream()))) {
             tr.setListener((step, loss) -> {
-                if (step == warmup) t[0] = System.nanoTime();
-                if (step == total) t[1] = System.nanoTime();
+                if (step == warmup) {
+                    t[0] = System.nanoTime();
+                    t[2] = os.getProcessCpuTime();
+                }
+                if (step == total) {
+                    t[1] = System.nanoTime();
+                    t[3] = os.getProcessCpuTime();
+                }
             });
             tr.run(total);
         }
         try (var w = Files.walk(run)) {
             w.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
-        return steps * (double) batch / ((t[1] - t[0]) / 1e9);
+        return new double[] {steps * (double) batch / ((t[1] - t[0]) / 1e9), (t[3] - t[2]) / 1e9 / steps};
     }
 }

@@ -176,7 +176,7 @@ public final class IbotLoss {
             NDArray ptPatch = teacherPatchProbs(teacherPatchAtMasked, epoch);
             NDArray logPsPatch = studentPatchAtMasked.div((float) studentTemp).logSoftmax(-1);
             NDArray ce = ptPatch.mul(logPsPatch).sum(new int[] {-1}).neg();       // (M)
-            lMim = ce.mul(m.create(w)).sum().div((float) twoB);                  // = 1/2 sum_q mean_b l_b
+            lMim = ce.mul(m.create(w).duplicate()).sum().div((float) twoB);                  // = 1/2 sum_q mean_b l_b
         }
         NDArray total = lCls.mul((float) lambda1).add(lMim.mul((float) lambda2));
         return new Result(total, lCls, lMim, null);

@@ -87,7 +87,7 @@ public final class ReppasContrastiveLoss {
         long[][] a = anchors(scores, (int) s.get(1));
         NDManager m = probs.getManager();
         NDArray flat = probs.reshape(-1, s.get(2));
-        return fromAnchorVectors(flat.get(new NDIndex("{}", m.create(a[0]))), flat.get(new NDIndex("{}", m.create(a[1]))));
+        return fromAnchorVectors(flat.get(new NDIndex("{}", m.create(a[0]).duplicate())), flat.get(new NDIndex("{}", m.create(a[1]).duplicate())));
     }
 
     /**

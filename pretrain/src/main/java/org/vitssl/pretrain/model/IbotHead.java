@@ -121,7 +121,7 @@ public final class IbotHead extends NamedBlock {
         NDArray zp = z.get(new NDIndex(":, 1:"));
         NDArray sum = lastLayer2.forward(ps, zp.sum(new int[] {0, 1}).reshape(1, bn), training);
         if (positions.length == 0) return new NDList(cls, sum);
-        NDArray rows = zp.reshape(-1, bn).get(new NDIndex("{}", z.getManager().create(positions)));
+        NDArray rows = zp.reshape(-1, bn).get(new NDIndex("{}", z.getManager().create(positions).duplicate()));
         return new NDList(cls, sum, lastLayer2.forward(ps, rows, training));
     }
 

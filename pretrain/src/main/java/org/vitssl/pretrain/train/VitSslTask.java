@@ -236,7 +236,7 @@ public final class VitSslTask implements TrainingTask<MultiCropBatch> {
                 if (sNeed.length > 0) {
                     long[] idx = new long[sNeed.length];
                     for (int j = 0; j < sNeed.length; j++) idx[j] = (sNeed[j] / n) * (n + 1) + 1 + sNeed[j] % n;
-                    rows.add(tok.reshape(-1, d).get(new NDIndex("{}", m.create(idx))));
+                    rows.add(tok.reshape(-1, d).get(new NDIndex("{}", m.create(idx).duplicate())));
                 }
                 NDList out = sh.forwardRows(null, rows.size() == 1 ? rows.get(0) : NDArrays.concat(rows), clsRows, true);
                 NDArray sRows = sNeed.length > 0 ? out.get(1) : null;
@@ -329,7 +329,7 @@ public final class VitSslTask implements TrainingTask<MultiCropBatch> {
             if (i < 0) throw new IllegalStateException("patch position " + want[j] + " was not computed");
             idx[j] = i;
         }
-        return rows.get(new NDIndex("{}", m.create(idx)));
+        return rows.get(new NDIndex("{}", m.create(idx).duplicate()));
     }
 
     private long[] phaseTimer;

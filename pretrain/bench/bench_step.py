@@ -6,7 +6,8 @@ layer to K outputs) on CLS and patch tokens, iBOT loss with centres, backward, p
 AdamW with DINO's two groups, EMA teacher. Block-style masks cover ~30% of the patches of each global crop.
 
 usage: bench_step.py --threads T --warmup W --iterations I CASE:DIM:DEPTH:HEADS:PATCH:G:L:NLOCAL:K:BATCH ...
-prints one line per case: `CASE images_per_s seconds_per_step`
+prints one line per case: `CASE images_per_s seconds_per_step cpu_seconds_per_step` (process CPU time of all
+threads: less sensitive than wall time to other load on a shared machine)
 """
 import argparse
 import copy
@@ -170,11 +171,12 @@ def run_case(spec, warmup, iters):
 
     for _ in range(warmup):
         step()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(iters):
         step()
     dt = (time.perf_counter() - t0) / iters
-    print(f"{name} {b / dt:.3f} {dt:.4f}", flush=True)
+    cpu = (time.process_time() - c0) / iters
+    print(f"{name} {b / dt:.3f} {dt:.4f} {cpu:.4f}", flush=True)
 
 
 def main():

@@ -6,7 +6,7 @@ float64, with explicit loops over crop pairs / images so that the arithmetic is 
 differently from the Java code. Inputs are stored as float32 (what the Java side feeds), expected
 values as float64. Gradients come from torch.autograd on the float64 copies of the inputs.
 
-Run:  /usr/bin/python3 pretrain/src/test/python/make_loss_fixtures.py
+Run:  /usr/bin/python3 pretrain/src/test/python/make_loss_fixtures.py [reppas-step]
 Writes pretrain/src/test/resources/fixtures/loss_*.npz
 """
 import os
@@ -255,10 +255,64 @@ def make_reppas():
          grad_student=sp.grad.numpy(), loss_teacher=np.float64(loss_teacher.item()))
 
 
+def make_reppas_step():
+    """The Reppas step's loss: iBOT (CLS + MIM, lambdas 1) + L3, for both L3 sources, from its own random stream.
+    Expected: totals, the iBOT terms, L3 of each source, the student gradients of each total, the updated c2."""
+    r = np.random.default_rng(20261125)
+    B, K, N, ncrops, k = 2, 10, 9, 4, 2
+    tau, lam3, tau_s, tau_t, tau_t2 = 0.2, 0.8, 0.1, 0.05, 0.06
+    s_cls = f32(r.normal(0, 1.5, (ncrops * B, K)))
+    s_patch = f32(r.normal(0, 1.5, (2 * B, N, K)))
+    t_cls = f32(r.normal(0, 1.5, (2 * B, K)))
+    t_patch = f32(r.normal(0, 1.5, (2 * B, N, K)))
+    scores = f32(r.random((2 * B, N)))
+    masks = np.zeros((2 * B, N), dtype=bool)
+    for row in range(2 * B):                       # Reppas style: the int(N r) highest scores, row 1 left unmasked
+        m = 0 if row == 1 else int(N * r.uniform(0.1, 0.5))
+        masks[row, np.argsort(-scores[row], kind="stable")[:m]] = True
+    c0 = f32(r.normal(0, 0.3, K))
+    c20 = f32(r.normal(0, 0.3, K))
+    out = {}
+    for source in ("student", "teacher"):
+        sc = t64(s_cls, True)
+        sp = t64(s_patch, True)
+        tc, tp = t64(t_cls), t64(t_patch)
+        cls_total, n1 = 0.0, 0
+        for q in range(2):
+            pt = torch.softmax((tc[q * B:(q + 1) * B] - t64(c0)) / tau_t, -1)
+            for v in range(ncrops):
+                if v != q:
+                    cls_total = cls_total + ce(pt, torch.log_softmax(sc[v * B:(v + 1) * B] / tau_s, -1)).mean()
+                    n1 += 1
+        l_cls = cls_total / n1
+        mim = 0.0
+        for row in range(2 * B):
+            pt = torch.softmax((tp[row] - t64(c20)) / tau_t2, -1)
+            per = (ce(pt, torch.log_softmax(sp[row] / tau_s, -1)) * torch.tensor(masks[row], dtype=torch.float64)).sum()
+            mim = mim + per / max(1.0, float(masks[row].sum()))
+        l_mim = mim / (2 * B)
+        probs = torch.softmax(sp / tau_s, -1) if source == "student" else torch.softmax((tp - t64(c20)) / tau_t2, -1)
+        l3 = reppas_reference(probs, scores, B, k, tau, lam3)
+        total = l_cls + l_mim + l3
+        total.backward()
+        out.update({"total_" + source: np.float64(total.item()), "l3_" + source: np.float64(l3.item()),
+                    "grad_patch_" + source: sp.grad.numpy(), "grad_cls_" + source: sc.grad.numpy()})
+        out.update({"l_cls": np.float64(l_cls.item()), "l_mim": np.float64(l_mim.item())})
+    c21 = 0.9 * c20.astype(np.float64) + 0.1 * t_patch.astype(np.float64).mean(1).mean(0)
+    save("loss_reppas_step.npz", s_cls=s_cls, s_patch=s_patch, t_cls=t_cls, t_patch=t_patch, scores=scores,
+         masks=masks.astype(np.uint8), c0=c0, c20=c20, center21=c21,
+         params=np.array([B, K, N, ncrops, k, tau, lam3, tau_s, tau_t, tau_t2]), **out)
+
+
 if __name__ == "__main__":
+    import sys
     os.makedirs(OUT, exist_ok=True)
+    if sys.argv[1:] == ["reppas-step"]:      # only the step fixture (the others keep their bytes)
+        make_reppas_step()
+        sys.exit(0)
     make_dino()
     make_ibot()
     make_bt()
     make_dino_twins()
     make_reppas()
+    make_reppas_step()

@@ -57,8 +57,16 @@ public final class EmaCenter {
         long k = teacher.getShape().get(teacher.getShape().dimension() - 1);
         if (k != c.length) throw new IllegalArgumentException("teacher last axis " + k + " != centre dimension " + c.length);
         NDArray rows = teacher.stopGradient().reshape(-1, k);
-        long n = rows.getShape().get(0);
-        NDArray sum = rows.toType(DataType.FLOAT32, false).sum(new int[] {0});
+        updateFromSum(rows.toType(DataType.FLOAT32, false).sum(new int[] {0}), rows.getShape().get(0));
+    }
+
+    /**
+     * The same EMA update from the sum over {@code n} teacher rows (K values, any shape of size K) instead of the
+     * rows themselves (for a linear last layer, W applied to the sum of its inputs).
+     */
+    public void updateFromSum(NDArray rowSum, long n) {
+        if (rowSum.getShape().size() != c.length) throw new IllegalArgumentException("row sum " + rowSum.getShape() + " != centre dimension " + c.length);
+        NDArray sum = rowSum.stopGradient().toType(DataType.FLOAT32, false);
         float[] local = Arrays.copyOf(sum.toFloatArray(), c.length + 1);
         local[c.length] = n;
         float[] global = sync.allReduceSum(local);

@@ -2,6 +2,7 @@ package org.vitssl.pretrain.loss;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -62,8 +63,7 @@ public final class IbotLoss {
     public Result forward(NDArray studentCls, NDArray studentPatch, NDArray teacherCls, NDArray teacherPatch,
                           NDArray masks, int epoch) {
         Result r = lossOnly(studentCls, studentPatch, teacherCls, teacherPatch, masks, epoch);
-        center.update(teacherCls);
-        center2.update(teacherPatch);
+        updateCentres(teacherCls, teacherPatch);
         return r;
     }
 
@@ -103,6 +103,126 @@ public final class IbotLoss {
 
         NDArray total = lCls.mul((float) lambda1).add(lMim.mul((float) lambda2));
         return new Result(total, lCls, lMim, ptPatch);
+    }
+
+    /**
+     * The same loss as {@link #forward} with the student's patch logits given only at the masked positions
+     * (the MIM term reads nothing else), then the centre update (c2 still from the teacher's patch logits on
+     * all N patches). See {@link #lossOnlyGathered}.
+     */
+    public Result forwardGathered(NDArray studentCls, NDArray studentPatchAtMasked, long[] maskedPositions,
+                                  NDArray teacherCls, NDArray teacherPatch, int epoch) {
+        Shape ts = teacherPatch.getShape();
+        if (ts.dimension() != 3) throw new IllegalArgumentException("iBOT loss: teacher patch " + ts + " must be (2B, N, K2)");
+        NDArray tAt = maskedPositions.length == 0 ? null
+                : teacherPatch.reshape(-1, ts.get(2)).get(new NDIndex("{}", teacherPatch.getManager().create(maskedPositions)));
+        Result r = lossOnlyGathered(studentCls, studentPatchAtMasked, teacherCls, tAt, maskedPositions, ts.get(1), epoch);
+        updateCentres(teacherCls, teacherPatch);
+        return r;
+    }
+
+    /**
+     * The loss with the current centres, the MIM term in its gathered form:
+     * <pre>
+     *   L_mim = 1/(2B) * sum_j CE(p_t,patch,j, p_s,patch,j) / count(row of pos_j)
+     * </pre>
+     * over the M masked positions {@code pos_j = row * N + i} (row = view * B + image, crop-major; strictly
+     * ascending), count(row) = the number of masked positions of that row. This is {@link #lossOnly}'s
+     * sum_i m_{b,i} CE / max(1, sum_i m_{b,i}) averaged over the 2B rows, so loss and gradients are the same;
+     * only the heads need not run on unmasked patches. {@code studentPatchAtMasked} and {@code teacherPatchAtMasked}:
+     * (M, K2) patch logits in the order of {@code maskedPositions} (both may be null when M = 0); {@code n}: patches
+     * per view. The result's {@code teacherPatchProbs} is null here (see {@link #teacherPatchProbs}); the centres are
+     * not updated ({@link #updateCentres} / {@link #updateCentresFromPatchSum}).
+     */
+    public Result lossOnlyGathered(NDArray studentCls, NDArray studentPatchAtMasked, NDArray teacherCls,
+                                   NDArray teacherPatchAtMasked, long[] maskedPositions, long n, int epoch) {
+        int ncrops = CrossViewTerm.ncrops(studentCls, teacherCls, "iBOT loss");
+        long twoB = teacherCls.getShape().get(0);
+        long k2 = center2.dim();
+        if (teacherCls.getShape().get(1) != center.dim()) {
+            throw new IllegalArgumentException("iBOT loss: K=" + teacherCls.getShape().get(1) + " but the centre has " + center.dim());
+        }
+        int mCount = maskedPositions.length;
+        Shape want = new Shape(mCount, k2);
+        for (NDArray a : new NDArray[] {studentPatchAtMasked, teacherPatchAtMasked}) {
+            if (mCount > 0 && (a == null || !a.getShape().equals(want))) {
+                throw new IllegalArgumentException("iBOT loss: gathered patch logits " + (a == null ? null : a.getShape())
+                        + " must be (M=" + mCount + ", K2=" + k2 + ")");
+            }
+        }
+        int[] count = new int[(int) twoB];
+        long prev = -1;
+        for (long pos : maskedPositions) {
+            if (pos <= prev || pos >= twoB * n) {
+                throw new IllegalArgumentException("iBOT loss: masked positions must be strictly ascending in [0, 2B*N = " + (twoB * n)
+                        + "), got " + pos + " after " + prev);
+            }
+            count[(int) (pos / n)]++;
+            prev = pos;
+        }
+        NDManager m = teacherCls.getManager();
+
+        NDArray logPs = studentCls.div((float) studentTemp).logSoftmax(-1);
+        NDArray pt = teacherCls.stopGradient().sub(center.asArray(m, new Shape(1, center.dim())))
+                .div((float) teacherTemp.at(epoch)).softmax(-1);
+        NDArray lCls = CrossViewTerm.loss(logPs, pt, ncrops);
+
+        NDArray lMim;
+        if (mCount == 0) {
+            lMim = m.create(0f);
+        } else {
+            float[] w = new float[mCount];
+            for (int j = 0; j < mCount; j++) w[j] = 1f / count[(int) (maskedPositions[j] / n)];
+            NDArray ptPatch = teacherPatchProbs(teacherPatchAtMasked, epoch);
+            NDArray logPsPatch = studentPatchAtMasked.div((float) studentTemp).logSoftmax(-1);
+            NDArray ce = ptPatch.mul(logPsPatch).sum(new int[] {-1}).neg();       // (M)
+            lMim = ce.mul(m.create(w).duplicate()).sum().div((float) twoB);                  // = 1/2 sum_q mean_b l_b
+        }
+        NDArray total = lCls.mul((float) lambda1).add(lMim.mul((float) lambda2));
+        return new Result(total, lCls, lMim, null);
+    }
+
+    /**
+     * Teacher patch probabilities softmax((t - c2) / tau_t2(epoch)) of teacher patch logit rows (..., K2) with the
+     * current centre c2, detached (what the MIM term and the Reppas term's teacher-detached source compare).
+     */
+    public NDArray teacherPatchProbs(NDArray teacherPatchRows, int epoch) {
+        Shape s = teacherPatchRows.getShape();
+        long[] cs = new long[s.dimension()];
+        java.util.Arrays.fill(cs, 1);
+        cs[cs.length - 1] = center2.dim();
+        return teacherPatchRows.stopGradient().sub(center2.asArray(teacherPatchRows.getManager(), new Shape(cs)))
+                .div((float) teacherPatchTemp.at(epoch)).softmax(-1);
+    }
+
+    /** The EMA update of both centres from this step's teacher CLS (2B, K) and patch (2B, N, K2) logits. */
+    public void updateCentres(NDArray teacherCls, NDArray teacherPatch) {
+        center.update(teacherCls);
+        center2.update(teacherPatch);
+    }
+
+    /**
+     * The centre update from the teacher CLS logits (2B, K) and the sum of the teacher patch logits over all 2B*N
+     * patches (K2 values; with a linear last layer, W2 applied to the sum of the head's bottleneck rows), which is
+     * {@link #updateCentres} up to rounding without the patch logits themselves.
+     */
+    public void updateCentresFromPatchSum(NDArray teacherCls, NDArray teacherPatchSum, long patches) {
+        center.update(teacherCls);
+        center2.updateFromSum(teacherPatchSum, patches);
+    }
+
+    /** Flat masked positions {@code row * N + i} (ascending) of boolean masks (rows of N cells, true = masked). */
+    public static long[] maskedPositions(boolean[][] masks) {
+        int total = 0;
+        for (boolean[] row : masks) for (boolean b : row) if (b) total++;
+        long[] out = new long[total];
+        int o = 0;
+        for (int r = 0; r < masks.length; r++) {
+            int n = masks[r].length;
+            if (n != masks[0].length) throw new IllegalArgumentException("mask row " + r + " has " + n + " cells, row 0 has " + masks[0].length);
+            for (int i = 0; i < n; i++) if (masks[r][i]) out[o++] = (long) r * n + i;
+        }
+        return out;
     }
 
     public double studentTemp() { return studentTemp; }

@@ -84,8 +84,19 @@ public final class ReppasContrastiveLoss {
             throw new IllegalArgumentException("contrastive term: probabilities " + s + " must be (2B, N, K2) with 2B score rows, got "
                     + scores.length + " rows");
         }
-        int twoB = (int) s.get(0), b = twoB / 2, n = (int) s.get(1);
-        long k2 = s.get(2);
+        long[][] a = anchors(scores, (int) s.get(1));
+        NDManager m = probs.getManager();
+        NDArray flat = probs.reshape(-1, s.get(2));
+        return fromAnchorVectors(flat.get(new NDIndex("{}", m.create(a[0]).duplicate())), flat.get(new NDIndex("{}", m.create(a[1]).duplicate())));
+    }
+
+    /**
+     * The anchors of per-row scores (2B rows of N, crop-major): {positives, negatives}, each B * 2k flat positions
+     * {@code row * N + i}, image-major (image b: the k of view 1, then the k of view 2).
+     */
+    public long[][] anchors(float[][] scores, int n) {
+        if (scores.length % 2 != 0) throw new IllegalArgumentException("contrastive term: " + scores.length + " score rows, expected 2B");
+        int b = scores.length / 2;
         if (2 * k > n) throw new IllegalArgumentException("k-anchors " + k + " needs at least 2k = " + (2 * k) + " patches, got " + n);
         long[] pos = new long[b * 2 * k], neg = new long[b * 2 * k];
         int o = 0;
@@ -101,10 +112,24 @@ public final class ReppasContrastiveLoss {
                 o += k;
             }
         }
-        NDManager m = probs.getManager();
-        NDArray flat = probs.reshape(-1, k2);
-        NDArray p = normalise(flat.get(new NDIndex("{}", m.create(pos))).reshape(b, 2 * k, k2));
-        NDArray q = normalise(flat.get(new NDIndex("{}", m.create(neg))).reshape(b, 2 * k, k2));
+        return new long[][] {pos, neg};
+    }
+
+    /**
+     * L3 from the probability vectors at the anchors of {@link #anchors}: positives and negatives (B * 2k, K2)
+     * each, in that order.
+     */
+    public NDArray fromAnchorVectors(NDArray positives, NDArray negatives) {
+        Shape s = positives.getShape();
+        if (s.dimension() != 2 || s.get(0) % (2L * k) != 0 || !s.equals(negatives.getShape())) {
+            throw new IllegalArgumentException("contrastive term: anchor vectors " + s + " and " + negatives.getShape()
+                    + " must both be (B*2k, K2) with k = " + k);
+        }
+        int b = (int) (s.get(0) / (2L * k));
+        long k2 = s.get(1);
+        NDManager m = positives.getManager();
+        NDArray p = normalise(positives.reshape(b, 2 * k, k2));
+        NDArray q = normalise(negatives.reshape(b, 2 * k, k2));
         NDArray spp = p.matMul(p.transpose(0, 2, 1));                                 // (B, 2k, 2k)
         NDArray spm = p.matMul(q.transpose(0, 2, 1));                                 // (B, 2k, 2k)
         NDArray off = m.eye(2 * k).neg().add(1f).toType(spp.getDataType(), false).expandDims(0);

@@ -79,6 +79,52 @@ public final class IbotHead extends NamedBlock {
         return new NDList(cls, patches);
     }
 
+    /**
+     * Whether every output row depends on its own input token only (no norm across tokens: this head has no BN
+     * option), so the head may run on any subset of the tokens and give the same rows as on all of them.
+     */
+    public boolean tokenWise() { return true; }
+
+    /**
+     * The head on a flat set of token rows (R, in): the first {@code clsRows} rows are CLS tokens (through
+     * last_layer), the others patch tokens (through last_layer2). Returns NDList(cls (clsRows, K), patches
+     * (R - clsRows, K2)), or NDList(cls) alone when every row is a CLS row; the rows equal those of {@link #forwardAll} on the same tokens (the head is token-wise).
+     */
+    public NDList forwardRows(ParameterStore ps, NDArray rows, int clsRows, boolean training) {
+        long r = rows.getShape().get(0);
+        if (rows.getShape().dimension() != 2 || clsRows < 0 || clsRows > r) {
+            throw new IllegalArgumentException("iBOT head rows " + rows.getShape() + " with " + clsRows + " CLS rows");
+        }
+        NDArray z = bottleneck(ps, rows, training);
+        if (clsRows == r) return new NDList(lastLayer.forward(ps, z, training));
+        if (shared()) {
+            NDArray all = lastLayer.forward(ps, z, training);
+            return new NDList(all.get(new NDIndex("0:" + clsRows)), all.get(new NDIndex(clsRows + ":")));
+        }
+        NDArray cls = lastLayer.forward(ps, z.get(new NDIndex("0:" + clsRows)), training);
+        NDArray patches = lastLayer2.forward(ps, z.get(new NDIndex(clsRows + ":")), training);
+        return new NDList(cls, patches);
+    }
+
+    /**
+     * The head on all tokens (B, 1+N, in) with the patch logits only where they are read: NDList(cls (B, K),
+     * patchSum (1, K2) = the sum of the patch logits over all B*N patches, computed as last_layer2 of the sum of
+     * the bottleneck rows (the last layer is linear without bias), patches (M, K2) at the flat positions
+     * {@code b * N + i} (present only when M > 0)). For the teacher: its patch centre needs the mean over all
+     * patches, its loss the masked rows only.
+     */
+    public NDList forwardGathered(ParameterStore ps, NDArray x, long[] positions, boolean training) {
+        if (x.getShape().dimension() != 3) throw new IllegalArgumentException("iBOT head: (B, 1+N, in) expected, got " + x.getShape());
+        NDArray z = bottleneck(ps, x, training);
+        long bn = z.getShape().get(2);
+        NDArray cls = lastLayer.forward(ps, z.get(new NDIndex(":, 0")), training);
+        NDArray zp = z.get(new NDIndex(":, 1:"));
+        NDArray sum = lastLayer2.forward(ps, zp.sum(new int[] {0, 1}).reshape(1, bn), training);
+        if (positions.length == 0) return new NDList(cls, sum);
+        NDArray rows = zp.reshape(-1, bn).get(new NDIndex("{}", z.getManager().create(positions).duplicate()));
+        return new NDList(cls, sum, lastLayer2.forward(ps, rows, training));
+    }
+
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
                                      ai.djl.util.PairList<String, Object> params) {

@@ -60,4 +60,29 @@ class ReppasContrastiveLossTest {
                     () -> new ReppasContrastiveLoss(1, 0.2, 5, ReppasContrastiveLoss.Source.STUDENT).forward(null, fx.get("s_patch"), 0.1, rows(fx.get("scores"))));
         }
     }
+    /**
+     * The gathered form the training step uses: student patch logits at the anchors only (positives and
+     * negatives from {@code anchors}) give the reference L3, and the reference gradient at those rows (zero
+     * elsewhere).
+     */
+    @Test
+    void anchorRowsGiveTheReferenceValueAndGradient() throws Exception {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> fx = load(m, "loss_reppas.npz");
+            double[] p = d(fx.get("params"));
+            int n = (int) p[1], k2 = (int) p[2];
+            ReppasContrastiveLoss loss = new ReppasContrastiveLoss(p[5], p[4], (int) p[3], ReppasContrastiveLoss.Source.STUDENT);
+            long[][] a = loss.anchors(rows(fx.get("scores")), n);
+            NDArray flat = fx.get("s_patch").reshape(-1, k2);
+            flat.setRequiresGradient(true);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray pos = flat.get(new ai.djl.ndarray.index.NDIndex("{}", m.create(a[0]))).div(0.1f).softmax(-1);
+                NDArray neg = flat.get(new ai.djl.ndarray.index.NDIndex("{}", m.create(a[1]))).div(0.1f).softmax(-1);
+                NDArray l = loss.fromAnchorVectors(pos, neg);
+                gc.backward(l);
+                close(scalar(fx.get("loss_student")), scalar(l), 1e-5, "L3 student from anchor rows");
+            }
+            closeGrad(d(fx.get("grad_student")), d(flat.getGradient()), 1e-4, "grad");
+        }
+    }
 }

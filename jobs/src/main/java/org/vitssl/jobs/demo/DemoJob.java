@@ -42,7 +42,7 @@ public final class DemoJob implements VitsslJob {
                 "  data/        Fashion-MNIST as images tables (train, val = the 10k test set)",
                 "  run/         checkpoints (one per epoch), metrics.jsonl, plots of loss and teacher entropy",
                 "  eval/        evaluation table (k-NN and linear probe per checkpoint), metrics.png",
-                "Defaults: a DINO ViT (dim 128, depth 4, patch 4, 32 px globals, 16 px locals) for vitssl.pretrain.epochs",
+                "Defaults: a DINO ViT (dim 128, depth 4, patch 7, 28 px globals, 14 px locals) for vitssl.pretrain.epochs",
                 "epochs, sized for about 30 minutes on 2 CPU cores. --quick: demo.quick-per-class images per class",
                 "and demo.quick-epochs epochs (a few minutes). Any key of any stage can be overridden, e.g.",
                 "  bin/vitssl demo pretrain.method=ibot mask.method=block model.mask-token=true pretrain.epochs=8",

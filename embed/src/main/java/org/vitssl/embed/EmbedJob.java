@@ -5,7 +5,6 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.encoders.RowEncoder;
@@ -21,7 +20,6 @@ import org.vitssl.common.job.VitsslJob;
 import org.vitssl.common.spark.SparkSessions;
 
 import java.time.Instant;
-import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -120,15 +118,16 @@ public final class EmbedJob implements VitsslJob {
             Dataset<Row> emb = images.mapPartitions(new EmbedPartition(s, id), RowEncoder.encoderFor(SCHEMA));
             // The Parquet parts sit at the top of the output (Spark skips the _-prefixed side files).
             emb.write().mode(org.apache.spark.sql.SaveMode.Overwrite).parquet(out.tempPath());
-            Dataset<Row> written = spark.read().parquet(out.tempPath());
-            long rows = written.count();
+            // One pass over the written table: its row count and, for raw pixels, the feature lengths.
+            Row stats = spark.read().parquet(out.tempPath())
+                    .selectExpr("count(*)", "min(size(features))", "max(size(features))").first();
+            long rows = stats.getLong(0);
             if (raw) {
-                List<Integer> lengths = written.selectExpr("size(features) AS n").distinct().as(Encoders.INT()).collectAsList();
-                if (lengths.size() > 1) {
-                    throw new IllegalArgumentException("raw-pixels: the images of " + s.images()
-                            + " give features of different lengths " + lengths + " (images of one size and kind needed)");
+                if (rows > 0 && stats.getInt(1) != stats.getInt(2)) {
+                    throw new IllegalArgumentException("raw-pixels: the images of " + s.images() + " give features of "
+                            + "different lengths " + stats.getInt(1) + " to " + stats.getInt(2) + " (images of one size and kind needed)");
                 }
-                dim = lengths.isEmpty() ? 0 : lengths.get(0);
+                dim = rows == 0 ? 0 : stats.getInt(1);
                 desc.put("dim", dim);
             }
             desc.put("rows", rows);

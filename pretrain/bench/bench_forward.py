@@ -2,7 +2,7 @@
 """PyTorch-eager counterpart of `vitssl bench forward`: the same ViT (DINO/timm variant, written here
 from the formulas of ALGORITHMS.md 2.1) on random input, inference only (torch.inference_mode, eval).
 
-usage: bench_forward.py --threads T --warmup W --iterations I CASE:DIM:DEPTH:HEADS:PATCH:IMG:BATCH ...
+usage: bench_forward.py --threads T [--device cpu|cuda] --warmup W --iterations I CASE:DIM:DEPTH:HEADS:PATCH:IMG:BATCH ...
 prints one line per case: `CASE images_per_s seconds_per_batch`
 """
 import argparse
@@ -55,6 +55,7 @@ class ViT(nn.Module):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (each timed call ends with a sync)")
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--iterations", type=int, default=3)
     ap.add_argument("cases", nargs="+")
@@ -64,14 +65,14 @@ def main():
     for spec in a.cases:
         name, d, depth, heads, patch, img, batch = spec.split(":")
         d, depth, heads, patch, img, batch = map(int, (d, depth, heads, patch, img, batch))
-        model = ViT(d, depth, heads, patch, img).eval()
-        x = torch.randn(batch, 3, img, img)
+        model = ViT(d, depth, heads, patch, img).eval().to(a.device)
+        x = torch.randn(batch, 3, img, img, device=a.device)
         with torch.inference_mode():
             for _ in range(a.warmup):
-                model(x)
+                model(x)[0, 0, 0].item()
             t0 = time.perf_counter()
             for _ in range(a.iterations):
-                model(x)
+                model(x)[0, 0, 0].item()  # reads one value back, as the Java side does
             dt = (time.perf_counter() - t0) / a.iterations
         print(f"{name} {batch / dt:.3f} {dt:.5f}", flush=True)
 

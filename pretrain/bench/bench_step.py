@@ -5,7 +5,7 @@ globals and the unmasked local crops (CLS only), shared iBOT head (3-layer MLP 2
 layer to K outputs) on CLS and patch tokens, iBOT loss with centres, backward, per-parameter clipping (3.0),
 AdamW with DINO's two groups, EMA teacher. Block-style masks cover ~30% of the patches of each global crop.
 
-usage: bench_step.py --threads T --warmup W --iterations I CASE:DIM:DEPTH:HEADS:PATCH:G:L:NLOCAL:K:BATCH ...
+usage: bench_step.py --threads T [--device cpu|cuda] --warmup W --iterations I CASE:DIM:DEPTH:HEADS:PATCH:G:L:NLOCAL:K:BATCH ...
 prints one line per case: `CASE images_per_s seconds_per_step cpu_seconds_per_step` (process CPU time of all
 threads: less sensitive than wall time to other load on a shared machine)
 """
@@ -22,7 +22,7 @@ def drop_path(x, p, training):
     if p == 0.0 or not training:
         return x
     keep = 1 - p
-    mask = (keep + torch.rand((x.shape[0],) + (1,) * (x.ndim - 1), dtype=x.dtype)).floor_()
+    mask = (keep + torch.rand((x.shape[0],) + (1,) * (x.ndim - 1), dtype=x.dtype, device=x.device)).floor_()
     return x.div(keep) * mask
 
 
@@ -114,14 +114,14 @@ def ibot_loss(s_cls, s_patch, t_cls, t_patch, masks, center, center2, ncrops, b,
     return total1 / n1 + total2 / n2
 
 
-def run_case(spec, warmup, iters):
+def run_case(spec, warmup, iters, dev):
     name, d, depth, heads, patch, g, l, nlocal, k, b = spec.split(":")
     d, depth, heads, patch, g, l, nlocal, k, b = map(int, (d, depth, heads, patch, g, l, nlocal, k, b))
     torch.manual_seed(0)
-    student_vit = ViT(d, depth, heads, patch, g, 0.1, True)
-    student_head = Head(d, k)
-    teacher_vit = ViT(d, depth, heads, patch, g, 0.0, False)
-    teacher_head = Head(d, k)
+    student_vit = ViT(d, depth, heads, patch, g, 0.1, True).to(dev)
+    student_head = Head(d, k).to(dev)
+    teacher_vit = ViT(d, depth, heads, patch, g, 0.0, False).to(dev)
+    teacher_head = Head(d, k).to(dev)
     teacher_vit.load_state_dict(student_vit.state_dict(), strict=False)
     teacher_head.load_state_dict(student_head.state_dict())
     for p in list(teacher_vit.parameters()) + list(teacher_head.parameters()):
@@ -131,10 +131,10 @@ def run_case(spec, warmup, iters):
     reg = [p for n, p in named if not (n.endswith(".bias") or p.ndim == 1)]
     noreg = [p for n, p in named if n.endswith(".bias") or p.ndim == 1]
     opt = torch.optim.AdamW([{"params": reg}, {"params": noreg, "weight_decay": 0.0}], lr=5e-4 * b / 256)
-    center = torch.zeros(1, k)
-    center2 = torch.zeros(1, 1, k)
-    globals_ = torch.randn(2 * b, 3, g, g)
-    locals_ = torch.randn(nlocal * b, 3, l, l)
+    center = torch.zeros(1, k, device=dev)
+    center2 = torch.zeros(1, 1, k, device=dev)
+    globals_ = torch.randn(2 * b, 3, g, g, device=dev)
+    locals_ = torch.randn(nlocal * b, 3, l, l, device=dev)
     grid = g // patch
     ncrops = 2 + nlocal
     sv = dict(student_vit.named_parameters())
@@ -143,7 +143,7 @@ def run_case(spec, warmup, iters):
     th = list(zip(teacher_head.parameters(), student_head.parameters()))
 
     def step():
-        masks = (torch.rand(2 * b, grid, grid) < 0.3)
+        masks = (torch.rand(2 * b, grid, grid, device=dev) < 0.3)
         opt.param_groups[0]["weight_decay"] = 0.04
         with torch.no_grad():
             t_tok = teacher_vit(globals_)
@@ -174,6 +174,8 @@ def run_case(spec, warmup, iters):
     t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(iters):
         step()
+    if dev != "cpu":
+        torch.cuda.synchronize()
     dt = (time.perf_counter() - t0) / iters
     cpu = (time.process_time() - c0) / iters
     print(f"{name} {b / dt:.3f} {dt:.4f} {cpu:.4f}", flush=True)
@@ -182,13 +184,14 @@ def run_case(spec, warmup, iters):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda")
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--iterations", type=int, default=3)
     ap.add_argument("cases", nargs="+")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     for c in a.cases:
-        run_case(c, a.warmup, a.iterations)
+        run_case(c, a.warmup, a.iterations, a.device)
 
 
 if __name__ == "__main__":

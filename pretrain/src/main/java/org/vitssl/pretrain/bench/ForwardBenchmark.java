@@ -64,19 +64,20 @@ public final class ForwardBenchmark implements Benchmark {
         int rounds = ConfigChecks.positiveInt(config, p + "rounds");
         boolean python = config.getBoolean(p + "python") && PythonCounterpart.available();
         List<Case> cases = cases(config);
+        BenchDevice device = BenchDevice.of(config);
         Engine.getInstance();
         JniUtils.setNumThreads(threads);
 
-        out.printf(Locale.ROOT, "ViT forward (inference, all normed tokens), threads=%d, warmup=%d, iterations=%d, rounds=%d"
-                + " (Java and PyTorch alternate within each round; medians over rounds)%n", threads, warmup, iterations, rounds);
+        out.printf(Locale.ROOT, "ViT forward (inference, all normed tokens), device=%s, threads=%d, warmup=%d, iterations=%d, rounds=%d"
+                + " (Java and PyTorch alternate within each round; medians over rounds)%n", device.name(), threads, warmup, iterations, rounds);
         out.printf(Locale.ROOT, "%-14s %5s %5s %5s %7s %12s %12s %7s   %s%n", "case", "dim", "depth", "batch", "img/P", "java img/s",
                 "torch img/s", "ratio", "per round java/torch");
         for (Case c : cases) {
             double[] j = new double[rounds], t = new double[rounds];
             StringBuilder per = new StringBuilder();
             for (int r = 0; r < rounds; r++) {
-                j[r] = measure(c, warmup, iterations)[0];
-                t[r] = python ? pythonImagesPerSecond(c, threads, warmup, iterations) : Double.NaN;
+                j[r] = measure(c, warmup, iterations, device)[0];
+                t[r] = python ? pythonImagesPerSecond(c, threads, warmup, iterations, device) : Double.NaN;
                 per.append(String.format(Locale.ROOT, "%s%.1f/%.1f", r == 0 ? "" : " ", j[r], t[r]));
             }
             double jm = median(j), tm = median(t);
@@ -87,8 +88,9 @@ public final class ForwardBenchmark implements Benchmark {
         }
     }
 
-    private static double pythonImagesPerSecond(Case c, int threads, int warmup, int iterations) throws Exception {
-        List<String> a = List.of("--threads", Integer.toString(threads), "--warmup", Integer.toString(warmup),
+    private static double pythonImagesPerSecond(Case c, int threads, int warmup, int iterations, BenchDevice device)
+            throws Exception {
+        List<String> a = List.of("--threads", Integer.toString(threads), "--device", device.torch(), "--warmup", Integer.toString(warmup),
                 "--iterations", Integer.toString(iterations), c.spec());
         String text = PythonCounterpart.run("pretrain/bench/bench_forward.py", a, threads, 3600);
         for (String line : text.split("\n")) {
@@ -105,9 +107,9 @@ public final class ForwardBenchmark implements Benchmark {
     }
 
     /** Returns {images/s, seconds per batch}. */
-    static double[] measure(Case c, int warmup, int iterations) {
+    static double[] measure(Case c, int warmup, int iterations, BenchDevice device) {
         Engine.getInstance().setRandomSeed(0);
-        try (NDManager base = NDManager.newBaseManager()) {
+        try (NDManager base = NDManager.newBaseManager(device.djl())) {
             VisionTransformer v = VisionTransformer.create(c.vit(), base);
             NDArray x = base.randomNormal(new Shape(c.batch(), 3, c.vit().imgSize(), c.vit().imgSize()));
             for (int i = 0; i < warmup; i++) once(v, base, x);

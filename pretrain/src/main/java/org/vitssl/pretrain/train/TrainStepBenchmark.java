@@ -8,6 +8,7 @@ import org.vitssl.augment.MultiCropBatch;
 import org.vitssl.common.bench.Benchmark;
 import org.vitssl.common.bench.PythonCounterpart;
 import org.vitssl.common.config.VitsslConfig;
+import org.vitssl.pretrain.bench.BenchDevice;
 
 import ai.djl.engine.Engine;
 import ai.djl.training.GradientCollector;
@@ -28,7 +29,7 @@ import java.util.SplittableRandom;
 
 /**
  * {@code vitssl bench train-step [depths=4,12] [steps=3] [warmup=1] [threads=2] [python=true] [split=true]
- * [student-patch-head=masked-only] [rounds=1]}: the issue's fixed
+ * [student-patch-head=masked-only] [rounds=1] [batch=64]} (on {@code vitssl.bench.device}): the issue's fixed
  * iBOT step (ViT dim 192, heads 3, patch 4; 2 x 32 px global crops with block masks of ~30% + 6 x 16 px local
  * crops; shared iBOT head with 8192 outputs on CLS and patch tokens; batch 64; images already in memory),
  * the full step of the {@link Trainer} (forward, loss, backward, clipping, AdamW, EMA), against the same step in
@@ -45,7 +46,7 @@ public final class TrainStepBenchmark implements Benchmark {
     @Override public String summary() { return "iBOT training step, ViT dim 192 depth 4/12, batch 64: Java vs PyTorch eager"; }
 
     @Override
-    public void run(Config ignored, String[] args, PrintStream out) throws Exception {
+    public void run(Config config, String[] args, PrintStream out) throws Exception {
         String[] depths = (args.length > 0 ? args[0] : "4,12").split(",");
         int steps = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 1;
@@ -54,11 +55,12 @@ public final class TrainStepBenchmark implements Benchmark {
         boolean split = args.length <= 5 || Boolean.parseBoolean(args[5]);
         String patchHead = args.length > 6 ? args[6] : "masked-only";
         int rounds = args.length > 7 ? Integer.parseInt(args[7]) : 1;
-        int batch = 64;
+        int batch = args.length > 8 ? Integer.parseInt(args[8]) : 64;
+        BenchDevice device = BenchDevice.of(config);
         ai.djl.engine.Engine.getInstance(); // loads libtorch before any native call
         JniUtils.setNumThreads(threads);
-        out.printf("train-step: iBOT, dim 192, heads 3, patch 4, 2x32 + 6x16 crops, K 8192, batch %d, %d threads, %d timed steps,"
-                + " student patch head: %s (PyTorch: all)%n", batch, threads, steps, patchHead);
+        out.printf("train-step: iBOT, dim 192, heads 3, patch 4, 2x32 + 6x16 crops, K 8192, batch %d, device %s, %d threads,"
+                + " %d timed steps, student patch head: %s (PyTorch: all)%n", batch, device.name(), threads, steps, patchHead);
         out.printf("%-8s %6s %14s %14s %8s %14s %14s %8s%n", "depth", "round", "java img/s", "pytorch img/s", "ratio",
                 "java cpu s/st", "pytorch cpu s", "ratio");
         List<String> splits = new ArrayList<>();
@@ -67,12 +69,12 @@ public final class TrainStepBenchmark implements Benchmark {
             // rounds alternate the two sides so that a shared machine's load changes hit both alike
             double[] ratios = new double[rounds];
             for (int round = 0; round < rounds; round++) {
-                double[] js = javaStep(depth, batch, steps, warmup, patchHead);
+                double[] js = javaStep(depth, batch, steps, warmup, patchHead, device);
                 double java = js[0];
                 double py = Double.NaN, pyCpu = Double.NaN;
                 if (python && PythonCounterpart.available()) {
                     String spec = "d" + depth + ":192:" + depth + ":3:4:32:16:6:8192:" + batch;
-                    String o = PythonCounterpart.run("pretrain/bench/bench_step.py", List.of("--threads", "" + threads,
+                    String o = PythonCounterpart.run("pretrain/bench/bench_step.py", List.of("--threads", "" + threads, "--device", device.torch(),
                             "--warmup", "" + warmup, "--iterations", "" + steps, spec), threads, 3600);
                     for (String line : o.split("\n")) {
                         if (!line.startsWith("d" + depth + " ")) continue;
@@ -92,7 +94,7 @@ public final class TrainStepBenchmark implements Benchmark {
                 double median = rounds % 2 == 1 ? sorted[rounds / 2] : (sorted[rounds / 2 - 1] + sorted[rounds / 2]) / 2;
                 out.printf("%-8d median wall-clock ratio over %d rounds: %.2f%n", depth, rounds, median);
             }
-            if (split) splits.add(phases(depth, batch, steps, warmup, patchHead));
+            if (split) splits.add(phases(depth, batch, steps, warmup, patchHead, device));
         }
         for (String t : splits) out.print(t);
     }
@@ -131,7 +133,7 @@ public final class TrainStepBenchmark implements Benchmark {
      * update, backward, per-parameter clipping, AdamW, EMA), mean milliseconds per timed step; the forward is split
      * into teacher backbone, student backbone, teacher head, student head + loss by {@link VitSslTask}'s marks.
      */
-    static String phases(int depth, int batch, int steps, int warmup, String patchHead) throws Exception {
+    static String phases(int depth, int batch, int steps, int warmup, String patchHead, BenchDevice device) throws Exception {
         Path run = Files.createTempDirectory("vitssl-train-step");
         Config c = config(depth, batch, run, patchHead);
         OptimSettings optim = PretrainJob.optim(c);
@@ -139,7 +141,7 @@ public final class TrainStepBenchmark implements Benchmark {
         String[] names = {"zero grads", "teacher backbone + masks", "student backbone (globals, locals)",
                 "teacher iBOT head (all patches)", "student iBOT head + loss + centres", "backward", "clipping", "AdamW", "EMA"};
         double[] ms = new double[names.length];
-        try (NDManager base = NDManager.newBaseManager(); VitSslTask task = new VitSslTask(c, base, 0L);
+        try (NDManager base = NDManager.newBaseManager(device.djl()); VitSslTask task = new VitSslTask(c, base, 0L);
              AdamW adamw = new AdamW(task.student(), optim, base)) {
             for (int it = 0; it < warmup + steps; it++) {
                 long[] t = new long[names.length + 1];
@@ -182,7 +184,8 @@ public final class TrainStepBenchmark implements Benchmark {
     }
 
     /** {images per second (wall clock), process CPU seconds per step} over the timed steps of the Trainer. */
-    static double[] javaStep(int depth, int batch, int steps, int warmup, String patchHead) throws Exception {
+    static double[] javaStep(int depth, int batch, int steps, int warmup, String patchHead, BenchDevice device)
+            throws Exception {
         Path run = Files.createTempDirectory("vitssl-train-step");
         Config c = config(depth, batch, run, patchHead);
         TrainerSettings s = TrainerSettings.fromConfig(c);
@@ -203,7 +206,7 @@ public final class TrainStepBenchmark implements Benchmark {
         long[] t = new long[4];
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-        try (NDManager base = NDManager.newBaseManager(); TrainingTask<MultiCropBatch> task = TrainingTasks.create(c, base, 0L);
+        try (NDManager base = NDManager.newBaseManager(device.djl()); TrainingTask<MultiCropBatch> task = TrainingTasks.create(c, base, 0L);
              Trainer<MultiCropBatch> tr = new Trainer<>(s, PretrainJob.optim(c), task, src, "", new Configuration(), base,
                      new PrintStream(new ByteArrayOutputStream()))) {
             tr.setListener((step, loss) -> {

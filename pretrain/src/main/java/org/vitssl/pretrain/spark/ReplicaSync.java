@@ -65,7 +65,7 @@ public final class ReplicaSync {
      * corrupted heap, whenever a garbage collection falls between two steps).
      */
     static void copyInto(NDArray target, float[] values) {
-        try (NDManager tmp = target.getManager().newSubManager()) {
+        try (ThreadAutograd noGrad = new ThreadAutograd(false); NDManager tmp = target.getManager().newSubManager()) {
             NDArray v = tmp.create(values, target.getShape());
             target.set(new NDIndex("..."), v);
         }
@@ -91,9 +91,7 @@ public final class ReplicaSync {
             int len = (int) a.size();
             float[] v = new float[len];
             System.arraycopy(flat, off, v, 0, len);
-            // The parameter's own array (kept by the Parameter as long as the model lives) holds the buffer that
-            // set() points the tensor at; an in-place copy is not allowed on a leaf that requires a gradient.
-            a.set(v);
+            copyInto(a, v);
             off += len;
         }
     }

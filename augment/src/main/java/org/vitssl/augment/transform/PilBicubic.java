@@ -79,10 +79,12 @@ public final class PilBicubic {
     private static final boolean VECTOR = detectVector();
 
     private static boolean detectVector() {
-        // Opt-in: in long-running Spark executors (JDK 17, AVX-512) the training stage saw NaN losses with these
-        // kernels on and never with them off (MultiProcessStageTest), although they give PIL's bytes in every
-        // test; until the cause is found, the scalar kernels are the default.
-        if (!Boolean.getBoolean("vitssl.augment.vector")) return false;
+        // On by default; -Dvitssl.augment.vector=false forces the scalar kernels (the same bytes). The NaN losses
+        // the two-executor stage once showed with these kernels were not theirs: the executors' vector kernels gave
+        // the scalar kernels' bytes call for call, and the faster, allocation-heavier augment workers made garbage
+        // collections fall inside training steps, where they freed direct buffers that libtorch still used
+        // (DJL's scalar operands saved by autograd, see pretrain's Scalars; averaged gradients, see ReplicaSync).
+        if (!Boolean.parseBoolean(System.getProperty("vitssl.augment.vector", "true"))) return false;
         try {
             return PilBicubicVector.available();
         } catch (LinkageError | RuntimeException e) { // module absent (no --add-modules=jdk.incubator.vector)
@@ -91,8 +93,9 @@ public final class PilBicubic {
     }
 
     /**
-     * True when the resampling runs on the JDK Vector API (system property {@code vitssl.augment.vector=true}
-     * and {@code --add-modules=jdk.incubator.vector}); the scalar kernels otherwise. Both give the same bytes.
+     * True when the resampling runs on the JDK Vector API ({@code --add-modules=jdk.incubator.vector}, vectors of
+     * at least 256 bits, and not turned off with {@code -Dvitssl.augment.vector=false}); the scalar kernels
+     * otherwise. Both give the same bytes.
      */
     public static boolean vectorized() { return VECTOR; }
 

@@ -1,5 +1,6 @@
 package org.vitssl.pretrain.loss;
 
+import org.vitssl.pretrain.model.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 
@@ -59,18 +60,18 @@ public final class BarlowTwinsLoss {
     static NDArray unbiasedStandardise(NDArray z) {
         long n = z.getShape().get(0);
         NDArray c = z.sub(z.mean(new int[] {0}, true));
-        NDArray std = c.square().sum(new int[] {0}, true).div((float) (n - 1)).sqrt();
+        NDArray std = Scalars.div(c.square().sum(new int[] {0}, true), (float) (n - 1)).sqrt();
         return c.div(std);
     }
 
     /** sum_i (1 - C_ii)^2 + lambda sum_{i != j} C_ij^2 with C = a^T b / n. */
     static NDArray crossCorrelationLoss(NDArray a, NDArray b, double lambda) {
         long n = a.getShape().get(0), d = a.getShape().get(1);
-        NDArray cc = a.transpose().matMul(b).div((float) n);                       // (d, d)
+        NDArray cc = Scalars.div(a.transpose().matMul(b), (float) n);                       // (d, d)
         NDArray eye = cc.getManager().eye((int) d).toType(cc.getDataType(), false);
         NDArray diag = cc.mul(eye).sum(new int[] {1});
         NDArray onDiag = diag.neg().add(1f).square().sum();
         NDArray offDiag = cc.square().mul(eye.neg().add(1f)).sum();
-        return onDiag.add(offDiag.mul((float) lambda)).toType(DataType.FLOAT32, false);
+        return onDiag.add(Scalars.mul(offDiag, (float) lambda)).toType(DataType.FLOAT32, false);
     }
 }

@@ -1,5 +1,6 @@
 package org.vitssl.pretrain.loss;
 
+import org.vitssl.pretrain.model.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 
@@ -24,7 +25,7 @@ final class CrossViewTerm {
         NDArray crossSum = allCrops.sub(sameView);                             // (2, B, K)
         NDArray pt = teacherProbs.reshape(2, b, k);
         long nTerms = 2L * ncrops - 2;
-        return pt.mul(crossSum).sum().neg().div((float) (b * nTerms));
+        return Scalars.div(pt.mul(crossSum).sum().neg(), (float) (b * nTerms));
     }
 
     /** Number of crops from the student rows and the teacher rows (2B); checks the layout. */

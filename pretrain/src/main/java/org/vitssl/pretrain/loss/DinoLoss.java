@@ -1,5 +1,6 @@
 package org.vitssl.pretrain.loss;
 
+import org.vitssl.pretrain.model.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -54,7 +55,7 @@ public final class DinoLoss {
             throw new IllegalArgumentException("DINO loss: logits have K=" + teacher.getShape().get(1) + ", the centre " + center.dim());
         }
         NDManager m = teacher.getManager();
-        NDArray logPs = student.div((float) studentTemp).logSoftmax(-1);
+        NDArray logPs = Scalars.div(student, (float) studentTemp).logSoftmax(-1);
         NDArray c = center.asArray(m, new Shape(1, center.dim()));
         NDArray pt = teacher.stopGradient().sub(c).div((float) teacherTemp.at(epoch)).softmax(-1);
         return CrossViewTerm.loss(logPs, pt, ncrops);

@@ -1,5 +1,6 @@
 package org.vitssl.pretrain.loss;
 
+import org.vitssl.pretrain.model.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 
@@ -60,7 +61,7 @@ public final class DinoTwinsLoss {
             }
         }
         double scale = btBeta * 2.0 / (ncrops * (ncrops - 1.0));
-        NDArray lBt = sum.mul((float) scale);
+        NDArray lBt = Scalars.mul(sum, (float) scale);
         return new Result(lDino.add(lBt), lDino, lBt);
     }
 

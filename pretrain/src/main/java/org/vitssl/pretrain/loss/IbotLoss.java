@@ -1,5 +1,6 @@
 package org.vitssl.pretrain.loss;
 
+import org.vitssl.pretrain.model.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -87,12 +88,12 @@ public final class IbotLoss {
         }
         NDManager m = teacherCls.getManager();
 
-        NDArray logPs = studentCls.div((float) studentTemp).logSoftmax(-1);
+        NDArray logPs = Scalars.div(studentCls, (float) studentTemp).logSoftmax(-1);
         NDArray pt = teacherCls.stopGradient().sub(center.asArray(m, new Shape(1, center.dim())))
                 .div((float) teacherTemp.at(epoch)).softmax(-1);
         NDArray lCls = CrossViewTerm.loss(logPs, pt, ncrops);
 
-        NDArray logPsPatch = studentPatch.div((float) studentTemp).logSoftmax(-1);
+        NDArray logPsPatch = Scalars.div(studentPatch, (float) studentTemp).logSoftmax(-1);
         NDArray ptPatch = teacherPatch.stopGradient().sub(center2.asArray(m, new Shape(1, 1, k2)))
                 .div((float) teacherPatchTemp.at(epoch)).softmax(-1);
         NDArray ce = ptPatch.mul(logPsPatch).sum(new int[] {-1}).neg();          // (2B, N)
@@ -101,7 +102,7 @@ public final class IbotLoss {
         NDArray perImage = ce.mul(mf).sum(new int[] {1}).div(count);             // (2B)
         NDArray lMim = perImage.mean();                                          // = 1/2 sum_q mean_b
 
-        NDArray total = lCls.mul((float) lambda1).add(lMim.mul((float) lambda2));
+        NDArray total = Scalars.mul(lCls, (float) lambda1).add(Scalars.mul(lMim, (float) lambda2));
         return new Result(total, lCls, lMim, ptPatch);
     }
 
@@ -162,7 +163,7 @@ public final class IbotLoss {
         }
         NDManager m = teacherCls.getManager();
 
-        NDArray logPs = studentCls.div((float) studentTemp).logSoftmax(-1);
+        NDArray logPs = Scalars.div(studentCls, (float) studentTemp).logSoftmax(-1);
         NDArray pt = teacherCls.stopGradient().sub(center.asArray(m, new Shape(1, center.dim())))
                 .div((float) teacherTemp.at(epoch)).softmax(-1);
         NDArray lCls = CrossViewTerm.loss(logPs, pt, ncrops);
@@ -174,11 +175,11 @@ public final class IbotLoss {
             float[] w = new float[mCount];
             for (int j = 0; j < mCount; j++) w[j] = 1f / count[(int) (maskedPositions[j] / n)];
             NDArray ptPatch = teacherPatchProbs(teacherPatchAtMasked, epoch);
-            NDArray logPsPatch = studentPatchAtMasked.div((float) studentTemp).logSoftmax(-1);
+            NDArray logPsPatch = Scalars.div(studentPatchAtMasked, (float) studentTemp).logSoftmax(-1);
             NDArray ce = ptPatch.mul(logPsPatch).sum(new int[] {-1}).neg();       // (M)
-            lMim = ce.mul(m.create(w).duplicate()).sum().div((float) twoB);                  // = 1/2 sum_q mean_b l_b
+            lMim = Scalars.div(ce.mul(m.create(w).duplicate()).sum(), (float) twoB);                  // = 1/2 sum_q mean_b l_b
         }
-        NDArray total = lCls.mul((float) lambda1).add(lMim.mul((float) lambda2));
+        NDArray total = Scalars.mul(lCls, (float) lambda1).add(Scalars.mul(lMim, (float) lambda2));
         return new Result(total, lCls, lMim, null);
     }
 

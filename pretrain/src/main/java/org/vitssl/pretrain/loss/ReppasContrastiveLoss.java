@@ -1,5 +1,6 @@
 package org.vitssl.pretrain.loss;
 
+import org.vitssl.pretrain.model.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -72,7 +73,7 @@ public final class ReppasContrastiveLoss {
      */
     public NDArray forward(IbotLoss.Result ibot, NDArray studentPatch, double studentTemp, float[][] scores) {
         NDArray probs = source == Source.STUDENT
-                ? studentPatch.div((float) studentTemp).softmax(-1)
+                ? Scalars.div(studentPatch, (float) studentTemp).softmax(-1)
                 : ibot.teacherPatchProbs().stopGradient();
         return fromProbabilities(probs, scores);
     }
@@ -133,14 +134,14 @@ public final class ReppasContrastiveLoss {
         NDArray spp = p.matMul(p.transpose(0, 2, 1));                                 // (B, 2k, 2k)
         NDArray spm = p.matMul(q.transpose(0, 2, 1));                                 // (B, 2k, 2k)
         NDArray off = m.eye(2 * k).neg().add(1f).toType(spp.getDataType(), false).expandDims(0);
-        NDArray term1 = spp.mul(off).sum().mul((float) (-1.0 / tau));
-        NDArray negSum = spm.div((float) tau).exp().sum(new int[] {2}, true);          // (B, 2k, 1)
+        NDArray term1 = Scalars.mul(spp.mul(off).sum(), (float) (-1.0 / tau));
+        NDArray negSum = Scalars.div(spm, (float) tau).exp().sum(new int[] {2}, true);          // (B, 2k, 1)
         NDArray term2 = spp.add(negSum).log().mul(off).sum();
-        return term1.add(term2).mul((float) (lambda3 / (2.0 * k * b)));
+        return Scalars.mul(term1.add(term2), (float) (lambda3 / (2.0 * k * b)));
     }
 
     private static NDArray normalise(NDArray v) {
-        return v.div(v.norm(new int[] {-1}, true).maximum(1e-12f));
+        return v.div(Scalars.maximum(v.norm(new int[] {-1}, true), 1e-12f));
     }
 
     public double lambda3() { return lambda3; }

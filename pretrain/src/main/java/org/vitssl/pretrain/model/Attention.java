@@ -42,7 +42,7 @@ public final class Attention extends NamedBlock {
         NDArray v = qkvOut.get(2);
         // dh^-0.5 applied to q before the product: identical to scaling q k^T when dh is a power of 4
         // (the scale is then a power of two) and cheaper when T > dh.
-        NDArray attn = q.mul(scale).matMul(k.transpose(0, 1, 3, 2)).softmax(-1);
+        NDArray attn = Scalars.mul(q, scale).matMul(k.transpose(0, 1, 3, 2)).softmax(-1);
         NDArray o = attn.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, dim);
         return new NDList(proj.forward(ps, o, training), attn);
     }

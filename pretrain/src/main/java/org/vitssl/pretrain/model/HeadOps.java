@@ -8,7 +8,7 @@ final class HeadOps {
 
     /** PyTorch {@code F.normalize(x, dim=-1)}: x / max(||x||_2, eps) over the last axis. */
     static NDArray l2Normalize(NDArray x, float eps) {
-        return x.div(x.norm(new int[] {-1}, true).maximum(eps));
+        return x.div(Scalars.maximum(x.norm(new int[] {-1}, true), eps));
     }
 
     static NDArray relu(NDArray x) {

@@ -1,6 +1,8 @@
 package org.vitssl.pretrain.spark;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 
@@ -47,9 +49,25 @@ public final class ReplicaSync {
             int len = (int) g.size();
             float[] v = new float[len];
             System.arraycopy(flat, off, v, 0, len);
-            g.set(v);
+            copyInto(g, v);
             off += len;
             g.close();
+        }
+    }
+
+    /**
+     * Copies {@code values} into the storage {@code target} already has (libtorch's {@code index_put_}), so that
+     * the tensor never depends on Java memory. {@code NDArray.set(float[])} would not do here: DJL's
+     * {@code set(Buffer)} points the tensor at a direct buffer that only the Java wrapper keeps alive
+     * ({@code torchSet}: a storage without a deleter), and a gradient's wrapper from {@code getGradient()} is a
+     * temporary: once it is closed and collected, the parameter's {@code .grad} points at freed native memory
+     * that the update reads and the next backward pass writes (NaN losses, or glibc aborting the process on a
+     * corrupted heap, whenever a garbage collection falls between two steps).
+     */
+    static void copyInto(NDArray target, float[] values) {
+        try (ThreadAutograd noGrad = new ThreadAutograd(false); NDManager tmp = target.getManager().newSubManager()) {
+            NDArray v = tmp.create(values, target.getShape());
+            target.set(new NDIndex("..."), v);
         }
     }
 
@@ -73,7 +91,7 @@ public final class ReplicaSync {
             int len = (int) a.size();
             float[] v = new float[len];
             System.arraycopy(flat, off, v, 0, len);
-            a.set(v);
+            copyInto(a, v);
             off += len;
         }
     }

@@ -1,5 +1,6 @@
 package org.vitssl.pretrain.train;
 
+import org.vitssl.pretrain.model.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -87,7 +88,7 @@ public final class BarlowTwinsTask implements TrainingTask<MultiCropBatch> {
                 pairs++;
             }
         }
-        if (pairs > 1) total = total.div((float) pairs);
+        if (pairs > 1) total = Scalars.div(total, (float) pairs);
         return new StepOutput(total, new LinkedHashMap<>(), null, z[0]);
     }
 

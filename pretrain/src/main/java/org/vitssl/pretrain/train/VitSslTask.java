@@ -1,5 +1,6 @@
 package org.vitssl.pretrain.train;
 
+import org.vitssl.pretrain.model.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -306,8 +307,8 @@ public final class VitSslTask implements TrainingTask<MultiCropBatch> {
             NDArray pos, neg;
             if (contrastive.source() == ReppasContrastiveLoss.Source.STUDENT) {
                 float st = (float) ibot.studentTemp();
-                pos = rowsAt(sRows, sNeed, anchors[0], m).div(st).softmax(-1);
-                neg = rowsAt(sRows, sNeed, anchors[1], m).div(st).softmax(-1);
+                pos = Scalars.div(rowsAt(sRows, sNeed, anchors[0], m), st).softmax(-1);
+                neg = Scalars.div(rowsAt(sRows, sNeed, anchors[1], m), st).softmax(-1);
             } else {
                 pos = ibot.teacherPatchProbs(rowsAt(tRows, tNeed, anchors[0], m), epoch);
                 neg = ibot.teacherPatchProbs(rowsAt(tRows, tNeed, anchors[1], m), epoch);

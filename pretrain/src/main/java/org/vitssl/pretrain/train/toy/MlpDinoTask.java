@@ -1,5 +1,6 @@
 package org.vitssl.pretrain.train.toy;
 
+import org.vitssl.pretrain.model.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -110,7 +111,7 @@ public final class MlpDinoTask implements TrainingTask<VectorBatch> {
 
         NDArray c = m.create(center, new Shape(1, out));
         NDArray tProb = t.sub(c).div((float) ctx.teacherTemp()).softmax(1);
-        NDArray sLog = s.div(STUDENT_TEMP).logSoftmax(1);
+        NDArray sLog = Scalars.div(s, STUDENT_TEMP).logSoftmax(1);
         NDArray loss = null;
         for (int iq = 0; iq < 2; iq++) {
             NDArray q = tProb.get(new NDIndex("{}:{}", iq * b, (iq + 1) * b));
@@ -121,7 +122,7 @@ public final class MlpDinoTask implements TrainingTask<VectorBatch> {
                 loss = loss == null ? term : loss.add(term);
             }
         }
-        loss = loss.div(2f);
+        loss = Scalars.div(loss, 2f);
         // centre update (after use, as inside DINOLoss)
         NDArray batchCenter = t.mean(new int[] {0}, true);
         center = c.mul(CENTER_MOMENTUM).add(batchCenter.mul(1 - CENTER_MOMENTUM)).toFloatArray();

@@ -22,6 +22,4 @@ public record BenchDevice(String name) {
 
     /** The counterpart's {@code --device} value. */
     public String torch() { return name.equals("gpu") ? "cuda" : "cpu"; }
-
-    public boolean gpu() { return name.equals("gpu"); }
 }

@@ -6,7 +6,7 @@ float64, with explicit loops over crop pairs / images so that the arithmetic is 
 differently from the Java code. Inputs are stored as float32 (what the Java side feeds), expected
 values as float64. Gradients come from torch.autograd on the float64 copies of the inputs.
 
-Run:  /usr/bin/python3 pretrain/src/test/python/make_loss_fixtures.py [reppas-step]
+Run:  /usr/bin/python3 pretrain/src/test/python/make_loss_fixtures.py [reppas-step | bt-wide]
 Writes pretrain/src/test/resources/fixtures/loss_*.npz
 """
 import os
@@ -205,6 +205,21 @@ def make_dino_twins():
          grad_student=s.grad.numpy(), grad_z=zz.grad.numpy(), center1=c1)
 
 
+def make_bt_wide():
+    """Barlow Twins summed over the crop pairs i < j with n < d, where the Java side takes the Gram path."""
+    g = np.random.default_rng(20261207)      # its own stream: the other fixtures keep their bytes
+    n, d, ncrops, lam = 8, 32, 4, 5e-3
+    z = f32(g.normal(0, 1.0, (ncrops * n, d)) + 0.7 * np.tile(g.normal(0, 1.0, (n, d)), (ncrops, 1)))
+    zz = t64(z, True)
+    total = 0.0
+    for i in range(ncrops):
+        for j in range(i + 1, ncrops):
+            total = total + bt_reference(zz[i * n:(i + 1) * n], zz[j * n:(j + 1) * n], lam, False, 0.0)
+    total.backward()
+    save("loss_bt_pairs_wide.npz", z=z, params=np.array([n, d, ncrops, lam]), loss=np.float64(total.item()),
+         grad_z=zz.grad.numpy())
+
+
 def reppas_reference(p, scores, B, k, tau, lam3):
     """p: (2B, N, K2) probability vectors (torch), scores (2B, N) numpy. Loop per image."""
     total = 0.0
@@ -309,6 +324,9 @@ if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     if sys.argv[1:] == ["reppas-step"]:      # only the step fixture (the others keep their bytes)
         make_reppas_step()
+        sys.exit(0)
+    if sys.argv[1:] == ["bt-wide"]:          # only the wide Barlow Twins fixture
+        make_bt_wide()
         sys.exit(0)
     make_dino()
     make_ibot()

@@ -2,7 +2,6 @@ package org.vitssl.pretrain.loss;
 
 import org.vitssl.pretrain.model.Scalars;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.index.NDIndex;
 
 /**
  * DINO Twins combined loss (ALGORITHMS.md section 4.4).
@@ -18,7 +17,8 @@ import ai.djl.ndarray.index.NDIndex;
  *
  * z is the student's separate Barlow projector output for all crops, (ncrops*B, d) crop-major. Since
  * C(j,i) = C(i,j)^T, BT(i,j) = BT(j,i): the sum over ordered pairs is twice the sum over i &lt; j, which is
- * what is computed.
+ * what is computed, through the crops' Gram matrices where that is cheaper (BarlowTwinsLoss): with 6 crops,
+ * batch 128 and d 1024 that is 19x fewer multiply-adds than 15 d x d cross-correlations.
  */
 public final class DinoTwinsLoss {
     /** The total and its parts. */
@@ -49,17 +49,8 @@ public final class DinoTwinsLoss {
                     + " must be (ncrops*B = " + (ncrops * b) + ", d)");
         }
         NDArray lDino = dino.forward(student, teacher, epoch);
-        NDArray[] zs = new NDArray[ncrops];
-        for (int v = 0; v < ncrops; v++) {
-            zs[v] = BarlowTwinsLoss.unbiasedStandardise(projected.get(new NDIndex("{}:{}", v * b, (v + 1) * b)));
-        }
-        NDArray sum = null;
-        for (int i = 0; i < ncrops; i++) {
-            for (int j = i + 1; j < ncrops; j++) {
-                NDArray t = BarlowTwinsLoss.crossCorrelationLoss(zs[i], zs[j], btLambda);
-                sum = sum == null ? t : sum.add(t);
-            }
-        }
+        NDArray zs = BarlowTwinsLoss.unbiasedStandardise(projected.reshape(ncrops, b, projected.getShape().get(1)));
+        NDArray sum = BarlowTwinsLoss.pairSum(zs, btLambda);
         double scale = btBeta * 2.0 / (ncrops * (ncrops - 1.0));
         NDArray lBt = Scalars.mul(sum, (float) scale);
         return new Result(lDino.add(lBt), lDino, lBt);

@@ -2,6 +2,8 @@ package org.vitssl.pretrain.loss;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -33,6 +35,46 @@ class BarlowAndTwinsLossTest {
             }
             closeGrad(d(fx.get("grad1")), d(z1.getGradient()), 1e-4, "grad z1");
             closeGrad(d(fx.get("grad2")), d(z2.getGradient()), 1e-4, "grad z2");
+        }
+    }
+
+    /** Both ways of summing BT over crop pairs, against the loop reference, where n > d and where n < d. */
+    @Test
+    void gramAndDirectPairSumsMatchTheReference() throws Exception {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> bt = load(m, "loss_barlow.npz");                  // n 6 > d 5, two views, biased
+            double lambda = d(bt.get("params"))[0], eps = d(bt.get("params"))[1];
+            for (boolean gram : new boolean[] {true, false}) {
+                NDArray z1 = bt.get("z1").duplicate(), z2 = bt.get("z2").duplicate();
+                z1.setRequiresGradient(true);
+                z2.setRequiresGradient(true);
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDArray a = BarlowTwinsLoss.batchNorm(NDArrays.stack(new NDList(z1, z2)), eps);
+                    NDArray l = gram ? BarlowTwinsLoss.gramPairSum(a, lambda) : BarlowTwinsLoss.directPairSum(a, lambda);
+                    gc.backward(l);
+                    close(scalar(bt.get("loss")), scalar(l), 1e-5, "two-view loss, gram " + gram);
+                }
+                closeGrad(d(bt.get("grad1")), d(z1.getGradient()), 1e-4, "grad z1, gram " + gram);
+                closeGrad(d(bt.get("grad2")), d(z2.getGradient()), 1e-4, "grad z2, gram " + gram);
+            }
+            Map<String, NDArray> wide = load(m, "loss_bt_pairs_wide.npz");          // n 8 < d 32, 4 views, unbiased
+            double[] p = d(wide.get("params"));
+            int n = (int) p[0], dim = (int) p[1], views = (int) p[2];
+            for (String path : new String[] {"gram", "direct", "chosen"}) {
+                NDArray z = wide.get("z").duplicate();
+                z.setRequiresGradient(true);
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDArray a = BarlowTwinsLoss.unbiasedStandardise(z.reshape(views, n, dim));
+                    NDArray l = switch (path) {
+                        case "gram" -> BarlowTwinsLoss.gramPairSum(a, p[3]);
+                        case "direct" -> BarlowTwinsLoss.directPairSum(a, p[3]);
+                        default -> BarlowTwinsLoss.pairSum(a, p[3]);
+                    };
+                    gc.backward(l);
+                    close(scalar(wide.get("loss")), scalar(l), 1e-5, "pair sum, " + path);
+                }
+                closeGrad(d(wide.get("grad_z")), d(z.getGradient()), 1e-4, "grad z, " + path);
+            }
         }
     }
 

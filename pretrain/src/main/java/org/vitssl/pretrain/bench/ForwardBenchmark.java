@@ -80,7 +80,7 @@ public final class ForwardBenchmark implements Benchmark {
                 t[r] = python ? pythonImagesPerSecond(c, threads, warmup, iterations, device) : Double.NaN;
                 per.append(String.format(Locale.ROOT, "%s%.1f/%.1f", r == 0 ? "" : " ", j[r], t[r]));
             }
-            double jm = median(j), tm = median(t);
+            double jm = Benchmark.median(j), tm = Benchmark.median(t);
             out.printf(Locale.ROOT, "%-14s %5d %5d %5d %7s %12.1f %12s %7s   %s%n", c.name(), c.vit().dim(), c.vit().depth(), c.batch(),
                     c.vit().imgSize() + "/" + c.vit().patch(), jm, python ? String.format(Locale.ROOT, "%.1f", tm) : "n/a",
                     python ? String.format(Locale.ROOT, "%.2fx", jm / tm) : "n/a", per);
@@ -98,12 +98,6 @@ public final class ForwardBenchmark implements Benchmark {
             if (w.length == 3 && w[0].equals(c.name())) return Double.parseDouble(w[1]);
         }
         throw new IllegalStateException("bench_forward.py printed no result for " + c.name() + ":\n" + text);
-    }
-
-    static double median(double[] v) {
-        double[] s = v.clone();
-        java.util.Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     /** Returns {images/s, seconds per batch}. */

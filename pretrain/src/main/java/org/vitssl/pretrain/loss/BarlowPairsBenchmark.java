@@ -13,7 +13,6 @@ import org.vitssl.common.config.ConfigChecks;
 import org.vitssl.pretrain.bench.BenchDevice;
 
 import java.io.PrintStream;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -55,7 +54,7 @@ public final class BarlowPairsBenchmark implements Benchmark {
                 gram[r] = millis(v, n, d, true, warmup, iterations, device);
                 torch[r] = python ? pythonMillis(v, n, d, threads, warmup, iterations, device) : Double.NaN;
             }
-            double c = median(direct), g = median(gram), t = median(torch);
+            double c = Benchmark.median(direct), g = Benchmark.median(gram), t = Benchmark.median(torch);
             String chosen = BarlowTwinsLoss.usesGram(v, n, d) ? "Gram" : "C";
             out.printf(Locale.ROOT, "%5d %5d %11.1f %11.1f %11s %11s %8.2fx %9s%n", v, v * (v - 1) / 2, c, g, chosen,
                     python ? String.format(Locale.ROOT, "%.1f", t) : "n/a", c / g,
@@ -98,11 +97,5 @@ public final class BarlowPairsBenchmark implements Benchmark {
             if (w.length == 2 && w[0].equals(v + ":" + n + ":" + d)) return Double.parseDouble(w[1]);
         }
         throw new IllegalStateException("bench_barlow_pairs.py printed no result for " + v + ":" + n + ":" + d + ":\n" + text);
-    }
-
-    private static double median(double[] x) {
-        double[] s = x.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 }

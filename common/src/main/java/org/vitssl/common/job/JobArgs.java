@@ -44,6 +44,11 @@ public final class JobArgs {
                 help = true;
             } else if (a.equals("-c") || a.equals("--config")) {
                 if (i + 1 >= args.length) throw new ConfigException.BadValue(a, "-c needs a file name");
+                // One file per job: silently keeping only the last one would drop the first file's settings.
+                if (file != null) {
+                    throw new ConfigException.BadValue(a, "only one configuration file per job, got " + file + " and "
+                            + args[i + 1] + "; put include \"" + file + "\" at the top of " + args[i + 1] + " instead");
+                }
                 file = args[++i];
             } else if (a.startsWith("-D") && a.contains("=")) {
                 String kv = a.substring(2);

@@ -18,6 +18,8 @@ import org.vitssl.common.io.ResolvedConfigFile;
 import org.vitssl.common.job.JobContext;
 import org.vitssl.common.job.VitsslJob;
 import org.vitssl.common.spark.SparkSessions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -33,6 +35,7 @@ import java.util.Map;
  * -> commit it with its description ({@code _embed.json}) and the resolved configuration.
  */
 public final class EmbedJob implements VitsslJob {
+    private static final Logger LOG = LoggerFactory.getLogger(EmbedJob.class);
     public static final String DESCRIPTION = "_embed.json";
 
     public static final StructType SCHEMA = new StructType(new StructField[] {
@@ -50,7 +53,8 @@ public final class EmbedJob implements VitsslJob {
         return "Reads vitssl.embed.images (an ingest split), loads vitssl.embed.checkpoint (a .safetensors file with\n"
                 + "timm names or a training checkpoint directory; vitssl.embed.backbone = teacher|student), and writes\n"
                 + "vitssl.embed.output: image_id, label, features (vitssl.embed.feature = cls | mean-patch | cls-mean |\n"
-                + "last-blocks-cls), checkpoint. Images go through vitssl.augment.eval (resize, centre crop, normalise).\n"
+                + "last-blocks-cls), checkpoint. Images go through vitssl.augment.eval (resize, centre crop, normalise;\n"
+                + "with match-checkpoint, at the checkpoint's own image size).\n"
                 + "checkpoint = raw-pixels embeds the stored pixels / 255 instead (the raw-pixels baseline; no model).\n"
                 + "A re-run with the same checkpoint, input and feature finds the output up to date and does nothing.\n"
                 + "Example: vitssl embed --checkpoint run/checkpoints/step-1000 --images data/fmnist/test --output emb/test";
@@ -77,7 +81,8 @@ public final class EmbedJob implements VitsslJob {
     public record Result(String checkpointId, long rows, int dim, double seconds, boolean skipped) {}
 
     /** The whole job on an existing session (also used by evaluate-checkpoints and the demo). */
-    public static Result embed(SparkSession spark, EmbedSettings s, Config config) throws Exception {
+    public static Result embed(SparkSession spark, EmbedSettings configured, Config config) throws Exception {
+        EmbedSettings s = configured;
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         long t0 = System.nanoTime();
         boolean raw = RawPixels.selected(s.checkpoint());
@@ -91,6 +96,12 @@ public final class EmbedJob implements VitsslJob {
                 probe = BackboneCheckpoint.load(s.checkpoint(), s.backbone(), s.numHeads(), m, hadoop);
             }
             id = probe.id();
+            s = configured.forImageSize(probe.config().imgSize());
+            if (s != configured) {
+                LOG.warn("embed: {} was trained at {} px; evaluation transform {} instead of the configured {} "
+                        + "(vitssl.augment.eval.match-checkpoint = false keeps it)", s.checkpoint(),
+                        probe.config().imgSize(), s.evalTransform(), configured.evalTransform());
+            }
             dim = s.feature().dimension(probe.config().dim(), s.nLastBlocks());
             if (s.feature().lastBlocksNeeded(s.nLastBlocks()) > probe.config().depth()) {
                 throw new IllegalArgumentException("vitssl.embed.n-last-blocks = " + s.nLastBlocks()
@@ -105,7 +116,7 @@ public final class EmbedJob implements VitsslJob {
         desc.put("feature", raw ? RawPixels.CHECKPOINT : s.feature().key);
         desc.put("n_last_blocks", s.nLastBlocks());
         desc.put("dim", dim);
-        desc.put("eval_transform", s.evalResize() + "/" + s.evalCrop() + (s.evalIdentityAtSize() ? "/identity-at-size" : ""));
+        desc.put("eval_transform", s.evalTransform().toString());
         String descPath = s.output() + "/" + DESCRIPTION;
         if (HadoopFiles.exists(descPath, hadoop) && sameWork(HadoopFiles.readString(descPath, hadoop), desc)) {
             return new Result(id, -1, dim, 0, true);

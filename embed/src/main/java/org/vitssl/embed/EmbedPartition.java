@@ -10,7 +10,6 @@ import org.apache.spark.deploy.SparkHadoopUtil;
 import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.vitssl.augment.transform.EvalTransform;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -45,7 +44,7 @@ final class EmbedPartition implements MapPartitionsFunction<Row, Row> {
         TaskContext tc = TaskContext.get();
         if (tc != null) tc.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> ExecutorModels.release(model));
         BatchEmbedder embedder = new BatchEmbedder(model.loaded.model(), model.manager,
-                new EvalTransform(s.evalResize(), s.evalCrop(), s.evalIdentityAtSize(), s.mean(), s.std()),
+                s.evalTransform(),
                 s.feature(), s.nLastBlocks());
         return batches(rows, embedder::embed);
     }

@@ -10,7 +10,7 @@ import java.util.Set;
 public record EmbedSettings(String checkpoint, String backbone, String images, String output, boolean overwrite,
                             FeatureKind feature, int nLastBlocks, int batchSize, int partitions, String device,
                             long maxPixels, int numHeads, int evalResize, int evalCrop, boolean evalIdentityAtSize,
-                            double[] mean, double[] std) implements Serializable {
+                            boolean evalMatchCheckpoint, double[] mean, double[] std) implements Serializable {
     static final String S = "vitssl.embed.";
 
     public static EmbedSettings fromConfig(Config c) {
@@ -31,8 +31,27 @@ public record EmbedSettings(String checkpoint, String backbone, String images, S
                 ConfigChecks.positiveInt(c, "vitssl.augment.eval.resize"),
                 ConfigChecks.positiveInt(c, "vitssl.augment.eval.crop"),
                 c.getBoolean("vitssl.augment.eval.identity-at-size"),
+                c.getBoolean("vitssl.augment.eval.match-checkpoint"),
                 toArray(c, "vitssl.augment.normalize.mean"),
                 toArray(c, "vitssl.augment.normalize.std"));
+    }
+
+    /**
+     * The evaluation transform for a backbone trained at {@code imgSize}: with {@code match-checkpoint}, a crop
+     * that differs from it becomes {@code imgSize} and the resize keeps its configured ratio to the crop (DINO's
+     * 256/224 is 8/7: 32/28 for a 28-pixel model), so a small model is not run on 224-pixel inputs (1024 tokens
+     * per image at patch 7). Unchanged otherwise.
+     */
+    public EmbedSettings forImageSize(int imgSize) {
+        if (!evalMatchCheckpoint || imgSize == evalCrop) return this;
+        int resize = org.vitssl.augment.transform.EvalTransform.resizeForCrop(evalResize, evalCrop, imgSize);
+        return new EmbedSettings(checkpoint, backbone, images, output, overwrite, feature, nLastBlocks, batchSize,
+                partitions, device, maxPixels, numHeads, resize, imgSize, evalIdentityAtSize, true, mean, std);
+    }
+
+    /** The evaluation transform these settings describe. */
+    public org.vitssl.augment.transform.EvalTransform evalTransform() {
+        return new org.vitssl.augment.transform.EvalTransform(evalResize, evalCrop, evalIdentityAtSize, mean, std);
     }
 
     private static double[] toArray(Config c, String path) {

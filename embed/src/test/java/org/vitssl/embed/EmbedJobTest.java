@@ -258,6 +258,33 @@ class EmbedJobTest {
         assertTrue(!java.nio.file.Files.exists(Path.of(bad)), "nothing committed");
     }
 
+    static String evalTransformOf(String output) {
+        return ConfigFactory.parseFile(Path.of(output, EmbedJob.DESCRIPTION).toFile()).getString("eval_transform");
+    }
+
+    @Test
+    void aCheckpointTrainedAtAnotherSizeIsEvaluatedAtItsOwnSize() throws Exception {
+        Config c = VitsslConfig.load(null, List.of());
+        // DINO's 256/224 on the fixture's 16-pixel model: crop 16 and resize round(16 * 256 / 224) = round(18.29) = 18.
+        String matched = dir.resolve("matched").toString(), explicit = dir.resolve("explicit").toString();
+        EmbedJob.embed(spark, settings("embed.output=" + matched, "augment.eval.resize=256", "augment.eval.crop=224"), c);
+        EmbedJob.embed(spark, settings("embed.output=" + explicit, "augment.eval.resize=18", "augment.eval.crop=16"), c);
+        assertEquals("18/16/identity-at-size", evalTransformOf(matched));
+        Map<String, float[]> a = read(matched), b = read(explicit);
+        assertEquals(4, a.size());
+        for (String k : b.keySet()) assertArrayEquals(b.get(k), a.get(k), k);
+        // img0 and img1 are 16 x 16, used as they are: the torchvision features of the fixture hold for them.
+        for (String name : new String[] {"img0.png", "img1.png"}) {
+            List<Double> want = expected.getDoubleList("\"" + name + "\".cls");
+            for (int j = 0; j < want.size(); j++) assertEquals(want.get(j), a.get(name)[j], 1e-4, name + "[" + j + "]");
+        }
+        // match-checkpoint = false keeps the configured transform.
+        String kept = dir.resolve("kept").toString();
+        EmbedJob.embed(spark, settings("embed.output=" + kept, "augment.eval.resize=24", "augment.eval.crop=20",
+                "augment.eval.match-checkpoint=false"), c);
+        assertEquals("24/20/identity-at-size", evalTransformOf(kept));
+    }
+
     @Test
     void badSettingsNameTheKey() {
         Exception e = assertThrows(Exception.class, () -> settings("embed.output=x", "embed.feature=pooled"));

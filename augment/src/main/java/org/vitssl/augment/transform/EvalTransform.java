@@ -31,6 +31,24 @@ public final class EvalTransform implements java.io.Serializable {
     public int cropSize() { return crop; }
 
     /**
+     * The resize that keeps {@code resize / crop} when the crop becomes {@code newCrop} (DINO's 256 / 224 is
+     * 8 / 7: 32 for a 28-pixel model); {@code vitssl.augment.eval.match-checkpoint} uses it so a model
+     * trained at {@code newCrop} pixels is evaluated at its own size.
+     */
+    public static int resizeForCrop(int resize, int crop, int newCrop) {
+        return (int) Math.round((double) newCrop * resize / crop);
+    }
+
+    /** This transform with the crop {@code newCrop} and the resize scaled with it ({@link #resizeForCrop}). */
+    public EvalTransform atCrop(int newCrop) {
+        return newCrop == crop ? this : new EvalTransform(resizeForCrop(resize, crop, newCrop), newCrop, identityAtSize, mean, std);
+    }
+
+    @Override public String toString() {
+        return resize + "/" + crop + (identityAtSize ? "/identity-at-size" : "");
+    }
+
+    /**
      * The evaluation transform of {@code vitssl.augment.eval} ({@code resize}, {@code crop},
      * {@code identity-at-size}) with the normalisation of {@code vitssl.augment.normalize}; ranges checked,
      * errors name the key.

@@ -83,6 +83,7 @@ public final class VisualizeJob implements VitsslJob {
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
             BackboneCheckpoint.Loaded model = BackboneCheckpoint.load(c.getString(S + "checkpoint"),
                     c.getString(S + "backbone"), c.getInt("vitssl.embed.num-heads"), m, hadoop);
+            if (c.getBoolean("vitssl.augment.eval.match-checkpoint")) eval = eval.atCrop(model.config().imgSize());
             List<Rgb8> shown = new ArrayList<>();
             List<float[]> tensors = new ArrayList<>();
             for (Row r : rows) {

@@ -115,7 +115,8 @@ public final class BarlowTwinsLoss {
         NDManager m = a.getManager();
         NDArray gram = a.matMul(a.transpose(0, 2, 1)).reshape(v, n * n);                          // (V, n^2)
         NDArray frobenius = Scalars.div(gram.matMul(gram.transpose()), (float) n * n);            // (V, V)
-        NDArray diag = Scalars.div(a.expandDims(1).mul(a.expandDims(0)).sum(new int[] {2}), (float) n); // (V, V, d)
+        // C_kk of every pair as one batched product over k, (d, V, n) x (d, n, V) -> (d, V, V): no (V, V, n, d) broadcast.
+        NDArray diag = Scalars.div(a.transpose(2, 0, 1).matMul(a.transpose(2, 1, 0)), (float) n).transpose(1, 2, 0); // (V, V, d)
         NDArray onDiag = diag.neg().add(1f).square().sum(new int[] {2});                          // (V, V)
         NDArray offDiag = frobenius.sub(diag.square().sum(new int[] {2}));
         NDArray perPair = onDiag.add(Scalars.mul(offDiag, (float) lambda));

@@ -1,16 +1,21 @@
 package org.vitssl.embed;
 
 import com.typesafe.config.Config;
+import org.vitssl.augment.transform.EvalTransform;
 import org.vitssl.common.config.ConfigChecks;
 
 import java.io.Serializable;
 import java.util.Set;
 
-/** The validated {@code vitssl.embed} section (plus the evaluation transform of {@code vitssl.augment.eval}). */
+/**
+ * The validated {@code vitssl.embed} section plus the evaluation transform of {@code vitssl.augment.eval} and
+ * {@code vitssl.augment.normalize}. Only those keys of the augment section are read and checked (not the training
+ * crops, as {@link EvalTransform#fromConfig} would): embedding must not fail on a training setting it never uses.
+ */
 public record EmbedSettings(String checkpoint, String backbone, String images, String output, boolean overwrite,
                             FeatureKind feature, int nLastBlocks, int batchSize, int partitions, String device,
-                            long maxPixels, int numHeads, int evalResize, int evalCrop, boolean evalIdentityAtSize,
-                            boolean evalMatchCheckpoint, double[] mean, double[] std) implements Serializable {
+                            long maxPixels, int numHeads, EvalTransform evalTransform,
+                            boolean evalMatchCheckpoint) implements Serializable {
     static final String S = "vitssl.embed.";
 
     public static EmbedSettings fromConfig(Config c) {
@@ -28,30 +33,25 @@ public record EmbedSettings(String checkpoint, String backbone, String images, S
                 ConfigChecks.oneOf(c, S + "device", Set.of("auto", "cpu")),
                 ConfigChecks.positiveLong(c, S + "max-pixels"),
                 ConfigChecks.nonNegativeInt(c, S + "num-heads"),
-                ConfigChecks.positiveInt(c, "vitssl.augment.eval.resize"),
-                ConfigChecks.positiveInt(c, "vitssl.augment.eval.crop"),
-                c.getBoolean("vitssl.augment.eval.identity-at-size"),
-                c.getBoolean("vitssl.augment.eval.match-checkpoint"),
-                toArray(c, "vitssl.augment.normalize.mean"),
-                toArray(c, "vitssl.augment.normalize.std"));
+                new EvalTransform(
+                        ConfigChecks.positiveInt(c, "vitssl.augment.eval.resize"),
+                        ConfigChecks.positiveInt(c, "vitssl.augment.eval.crop"),
+                        c.getBoolean("vitssl.augment.eval.identity-at-size"),
+                        toArray(c, "vitssl.augment.normalize.mean"),
+                        toArray(c, "vitssl.augment.normalize.std")),
+                c.getBoolean("vitssl.augment.eval.match-checkpoint"));
     }
 
     /**
-     * The evaluation transform for a backbone trained at {@code imgSize}: with {@code match-checkpoint}, a crop
-     * that differs from it becomes {@code imgSize} and the resize keeps its configured ratio to the crop (DINO's
-     * 256/224 is 8/7: 32/28 for a 28-pixel model), so a small model is not run on 224-pixel inputs (1024 tokens
-     * per image at patch 7). Unchanged otherwise.
+     * These settings for a backbone trained at {@code imgSize}: with {@code match-checkpoint}, the evaluation
+     * transform at that crop ({@link EvalTransform#atCrop}: DINO's 256/224 becomes 32/28 for a 28-pixel model),
+     * so a small model is not run on 224-pixel inputs (1024 tokens per image at patch 7); this object otherwise.
      */
     public EmbedSettings forImageSize(int imgSize) {
-        if (!evalMatchCheckpoint || imgSize == evalCrop) return this;
-        int resize = org.vitssl.augment.transform.EvalTransform.resizeForCrop(evalResize, evalCrop, imgSize);
+        EvalTransform eval = evalMatchCheckpoint ? evalTransform.atCrop(imgSize) : evalTransform;
+        if (eval == evalTransform) return this;
         return new EmbedSettings(checkpoint, backbone, images, output, overwrite, feature, nLastBlocks, batchSize,
-                partitions, device, maxPixels, numHeads, resize, imgSize, evalIdentityAtSize, true, mean, std);
-    }
-
-    /** The evaluation transform these settings describe. */
-    public org.vitssl.augment.transform.EvalTransform evalTransform() {
-        return new org.vitssl.augment.transform.EvalTransform(evalResize, evalCrop, evalIdentityAtSize, mean, std);
+                partitions, device, maxPixels, numHeads, eval, true);
     }
 
     private static double[] toArray(Config c, String path) {

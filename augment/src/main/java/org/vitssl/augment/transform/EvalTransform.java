@@ -31,17 +31,15 @@ public final class EvalTransform implements java.io.Serializable {
     public int cropSize() { return crop; }
 
     /**
-     * The resize that keeps {@code resize / crop} when the crop becomes {@code newCrop} (DINO's 256 / 224 is
-     * 8 / 7: 32 for a 28-pixel model); {@code vitssl.augment.eval.match-checkpoint} uses it so a model
-     * trained at {@code newCrop} pixels is evaluated at its own size.
+     * This transform with the crop {@code newCrop} and the resize keeping its ratio to the crop (DINO's 256 / 224
+     * is 8 / 7: 32 for a 28-pixel model), or this transform when the crop is already {@code newCrop};
+     * {@code vitssl.augment.eval.match-checkpoint} uses it so a model trained at {@code newCrop} pixels is
+     * evaluated at its own size.
      */
-    public static int resizeForCrop(int resize, int crop, int newCrop) {
-        return (int) Math.round((double) newCrop * resize / crop);
-    }
-
-    /** This transform with the crop {@code newCrop} and the resize scaled with it ({@link #resizeForCrop}). */
     public EvalTransform atCrop(int newCrop) {
-        return newCrop == crop ? this : new EvalTransform(resizeForCrop(resize, crop, newCrop), newCrop, identityAtSize, mean, std);
+        if (newCrop == crop) return this;
+        int newResize = (int) Math.round((double) newCrop * resize / crop);
+        return new EvalTransform(newResize, newCrop, identityAtSize, mean, std);
     }
 
     @Override public String toString() {
